@@ -1,0 +1,242 @@
+//! [`Family`]: one metric per label set.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use indexmap::IndexMap;
+use parking_lot::RwLock;
+
+use crate::label::{FixedLabels, LabelSet, LabelsOf};
+use crate::metric::{EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, Series};
+
+/// The series cap of an open-ended family when `#[metric(max_series = N)]` does not set one.
+pub const DEFAULT_MAX_SERIES: usize = 10_000;
+
+/// A labeled metric: one series of `M` per value of the label set `L`.
+///
+/// **Fixed-cardinality labels** (derived enums, `bool`): every combination has its series from
+/// the start, in an array indexed by the label values. Recording does not hash, lock or
+/// allocate, and every combination is exported at zero from the first scrape, so `rate()` and
+/// alerts work before the first event.
+///
+/// **Open-ended labels** (strings, integers): series appear once recorded, in first-record
+/// order. Label sets made of `&'static str` or `Cow<'static, str>` record without allocating
+/// once their series exists. The family holds at most `max_series` series (default
+/// [`DEFAULT_MAX_SERIES`], `#[metric(max_series = N)]`); past the cap, records with new label
+/// values go to an overflow series whose open-ended labels read `overflow` (fixed labels keep
+/// their values), and the number of diverted records is exported as
+/// `metrics_series_overflow_total{metric="..."}`. Memory stays bounded whatever the input.
+pub struct Family<L: LabelSet, M: Series> {
+    options: MetricOptions,
+    max_series: usize,
+    /// Every series of a fixed-cardinality family; empty for an open-ended one.
+    fixed: Box<[M]>,
+    open: RwLock<IndexMap<L, Arc<M>>>,
+    /// One series per fixed combination, for records past the cap, built on first use.
+    overflow: OnceLock<Box<[(M, AtomicBool)]>>,
+    diverted: AtomicU64,
+}
+
+/// A series of a [`Family`]; dereferences to the metric.
+pub struct SeriesRef<'a, M>(SeriesRefInner<'a, M>);
+
+enum SeriesRefInner<'a, M> {
+    Borrowed(&'a M),
+    Shared(Arc<M>),
+}
+
+impl<M> Deref for SeriesRef<'_, M> {
+    type Target = M;
+
+    #[inline]
+    fn deref(&self) -> &M {
+        match &self.0 {
+            SeriesRefInner::Borrowed(m) => m,
+            SeriesRefInner::Shared(m) => m,
+        }
+    }
+}
+
+impl<M: fmt::Debug> fmt::Debug for SeriesRef<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<L: LabelSet, M: Series> Default for Family<L, M> {
+    fn default() -> Self {
+        Self::build(&MetricOptions::default())
+    }
+}
+
+impl<L: LabelSet, M: Series> Family<L, M> {
+    /// A family with default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A family whose series are built with `options` (buckets, series cap).
+    pub fn with_options(options: MetricOptions) -> Self {
+        Self::build(&options)
+    }
+
+    /// The series for `labels`, created if needed (or the overflow series past the cap).
+    #[inline]
+    pub fn with(&self, labels: &L) -> SeriesRef<'_, M> {
+        if !L::OPEN_ENDED {
+            return SeriesRef(SeriesRefInner::Borrowed(&self.fixed[labels.fixed_index()]));
+        }
+        self.with_open(labels)
+    }
+
+    fn with_open(&self, labels: &L) -> SeriesRef<'_, M> {
+        if let Some(m) = self.open.read().get(labels) {
+            return SeriesRef(SeriesRefInner::Shared(Arc::clone(m)));
+        }
+        let mut map = self.open.write();
+        if let Some(m) = map.get(labels) {
+            return SeriesRef(SeriesRefInner::Shared(Arc::clone(m)));
+        }
+        if map.len() >= self.max_series {
+            drop(map);
+            return SeriesRef(SeriesRefInner::Borrowed(self.overflow_series(labels)));
+        }
+        let m = Arc::new(M::build(&self.options));
+        map.insert(labels.clone(), Arc::clone(&m));
+        SeriesRef(SeriesRefInner::Shared(m))
+    }
+
+    fn overflow_series(&self, labels: &L) -> &M {
+        self.diverted.fetch_add(1, Ordering::Relaxed);
+        let slots = self.overflow.get_or_init(|| {
+            (0..L::FIXED_CARDINALITY)
+                .map(|_| (M::build(&self.options), AtomicBool::new(false)))
+                .collect()
+        });
+        let (m, used) = &slots[labels.fixed_index()];
+        if !used.load(Ordering::Relaxed) {
+            used.store(true, Ordering::Relaxed);
+        }
+        m
+    }
+
+    /// The series for `labels` if it exists, without creating it.
+    pub fn get(&self, labels: &L) -> Option<SeriesRef<'_, M>> {
+        if !L::OPEN_ENDED {
+            return Some(self.with(labels));
+        }
+        self.open
+            .read()
+            .get(labels)
+            .map(|m| SeriesRef(SeriesRefInner::Shared(Arc::clone(m))))
+    }
+
+    /// Removes the series for `labels`; returns whether it existed. A fixed-cardinality series
+    /// always exists: it is reset to zero (Prometheus reads that as a counter reset).
+    pub fn remove(&self, labels: &L) -> bool {
+        if !L::OPEN_ENDED {
+            self.fixed[labels.fixed_index()].reset();
+            return true;
+        }
+        self.open.write().shift_remove(labels).is_some()
+    }
+
+    /// Removes every series (fixed-cardinality series are reset to zero). The count of
+    /// diverted records is kept: it is a counter.
+    pub fn clear(&self) {
+        for m in &*self.fixed {
+            m.reset();
+        }
+        self.open.write().clear();
+        if let Some(slots) = self.overflow.get() {
+            for (m, used) in &**slots {
+                m.reset();
+                used.store(false, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The number of series the family exports now.
+    pub fn len(&self) -> usize {
+        let overflow = self
+            .overflow
+            .get()
+            .map_or(0, |s| s.iter().filter(|(_, u)| u.load(Ordering::Relaxed)).count());
+        self.fixed.len() + self.open.read().len() + overflow
+    }
+
+    /// Whether the family exports no series (only possible with open-ended labels).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The series cap of this family (meaningful for open-ended labels).
+    pub fn max_series(&self) -> usize {
+        self.max_series
+    }
+
+    /// Records that went to the overflow series because the family was at its cap.
+    pub fn diverted(&self) -> u64 {
+        self.diverted.load(Ordering::Relaxed)
+    }
+}
+
+impl<L: LabelSet, M: Series> fmt::Debug for Family<L, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Family")
+            .field("labels", &L::NAMES)
+            .field("series", &self.len())
+            .field("max_series", &self.max_series)
+            .field("diverted", &self.diverted())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
+    fn encode(&self, encoder: &mut dyn MetricEncoder) {
+        for (i, m) in self.fixed.iter().enumerate() {
+            m.encode_series(&FixedLabels::<L>(i, PhantomData), encoder);
+        }
+        if !L::OPEN_ENDED {
+            return;
+        }
+        for (labels, m) in self.open.read().iter() {
+            m.encode_series(&LabelsOf(labels), encoder);
+        }
+        if let Some(slots) = self.overflow.get() {
+            for (i, (m, used)) in slots.iter().enumerate() {
+                if used.load(Ordering::Relaxed) {
+                    m.encode_series(&FixedLabels::<L>(i, PhantomData), encoder);
+                }
+            }
+        }
+    }
+
+    fn overflowed(&self) -> Option<u64> {
+        L::OPEN_ENDED.then(|| self.diverted())
+    }
+}
+
+impl<L: LabelSet, M: Series> Metric for Family<L, M> {
+    const KIND: MetricKind = M::KIND;
+    const LABEL_NAMES: &'static [&'static str] = L::NAMES;
+
+    fn build(options: &MetricOptions) -> Self {
+        let fixed = if L::OPEN_ENDED {
+            Box::default()
+        } else {
+            (0..L::FIXED_CARDINALITY).map(|_| M::build(options)).collect()
+        };
+        Self {
+            options: *options,
+            max_series: options.max_series.unwrap_or(DEFAULT_MAX_SERIES),
+            fixed,
+            open: RwLock::new(IndexMap::new()),
+            overflow: OnceLock::new(),
+            diverted: AtomicU64::new(0),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! [`Gauge`] (`i64`) and [`FloatGauge`] (`f64`): values that go up and down.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use crate::metric::{
+    EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
+};
+
+/// An integer value that goes up and down: a state, a queue length, sessions in progress.
+///
+/// Arithmetic wraps at the `i64` bounds.
+///
+/// ```
+/// let g = metrics_core::Gauge::new();
+/// g.set(5);
+/// g.inc();
+/// g.dec();
+/// g.add(-2);
+/// assert_eq!(g.get(), 3);
+/// ```
+#[derive(Debug, Default)]
+pub struct Gauge {
+    value: AtomicI64,
+}
+
+impl Gauge {
+    /// A gauge at zero.
+    pub const fn new() -> Self {
+        Self {
+            value: AtomicI64::new(0),
+        }
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: i64) {
+        self.value.store(v, Ordering::Relaxed);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        self.add(-1);
+    }
+
+    /// Adds `delta` (which may be negative).
+    #[inline]
+    pub fn add(&self, delta: i64) {
+        self.value.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// Subtracts `delta`.
+    #[inline]
+    pub fn sub(&self, delta: i64) {
+        self.value.fetch_sub(delta, Ordering::Relaxed);
+    }
+
+    /// The current value.
+    pub fn get(&self) -> i64 {
+        self.value.load(Ordering::Relaxed)
+    }
+}
+
+impl EncodeMetric for Gauge {
+    fn encode(&self, encoder: &mut dyn MetricEncoder) {
+        self.encode_series(&NoLabels, encoder);
+    }
+}
+
+impl Metric for Gauge {
+    const KIND: MetricKind = MetricKind::Gauge;
+
+    fn build(_options: &MetricOptions) -> Self {
+        Self::new()
+    }
+}
+
+impl Series for Gauge {
+    fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
+        encoder.gauge(labels, self.get());
+    }
+
+    fn reset(&self) {
+        self.set(0);
+    }
+}
+
+/// A floating-point value that goes up and down: a ratio, a temperature, a load average.
+///
+/// Any `f64` is stored as given: `NaN` and the infinities are valid gauge values in both
+/// exposition formats (rendered `NaN`, `+Inf`, `-Inf`).
+///
+/// ```
+/// let g = metrics_core::FloatGauge::new();
+/// g.set(0.25);
+/// g.add(0.5);
+/// assert_eq!(g.get(), 0.75);
+/// ```
+#[derive(Debug, Default)]
+pub struct FloatGauge {
+    bits: AtomicU64,
+}
+
+impl FloatGauge {
+    /// A gauge at `0.0`.
+    pub const fn new() -> Self {
+        Self {
+            bits: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: f64) {
+        self.bits.store(v.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Adds `delta` (which may be negative), atomically.
+    #[inline]
+    pub fn add(&self, delta: f64) {
+        add_f64(&self.bits, delta);
+    }
+
+    /// Subtracts `delta`, atomically.
+    #[inline]
+    pub fn sub(&self, delta: f64) {
+        add_f64(&self.bits, -delta);
+    }
+
+    /// The current value.
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.bits.load(Ordering::Relaxed))
+    }
+}
+
+/// Adds `delta` to the `f64` stored as bits in `cell`, with a compare-and-swap loop.
+#[inline]
+pub(crate) fn add_f64(cell: &AtomicU64, delta: f64) {
+    let mut current = cell.load(Ordering::Relaxed);
+    loop {
+        let next = (f64::from_bits(current) + delta).to_bits();
+        match cell.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(actual) => current = actual,
+        }
+    }
+}
+
+impl EncodeMetric for FloatGauge {
+    fn encode(&self, encoder: &mut dyn MetricEncoder) {
+        self.encode_series(&NoLabels, encoder);
+    }
+}
+
+impl Metric for FloatGauge {
+    const KIND: MetricKind = MetricKind::Gauge;
+
+    fn build(_options: &MetricOptions) -> Self {
+        Self::new()
+    }
+}
+
+impl Series for FloatGauge {
+    fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
+        encoder.float_gauge(labels, self.get());
+    }
+
+    fn reset(&self) {
+        self.set(0.0);
+    }
+}

@@ -1,0 +1,245 @@
+//! [`Histogram`]: observations counted into fixed buckets.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::gauge::add_f64;
+use crate::metric::{
+    EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
+};
+use crate::rules::{self, BucketError};
+
+/// Observations (latencies, sizes) counted into buckets with fixed upper bounds.
+///
+/// The bounds come from `#[metric(buckets = [...])]` (checked at compile time), else the
+/// Prometheus default `.005 .01 .025 .05 .1 .25 .5 1 2.5 5 10`; the `+Inf` bucket is implicit.
+/// An observation `v` lands in the first bucket whose bound is `>= v`.
+///
+/// `NaN` and negative observations are dropped: they would poison `_sum` and break
+/// `rate(_sum) / rate(_count)`. They are counted in [`HistogramSnapshot::dropped`] and never
+/// rendered. The count is the sum of the buckets, not a separate atomic, so every scrape is
+/// self-consistent: the `+Inf` bucket always equals `_count`.
+///
+/// ```
+/// static BOUNDS: [f64; 3] = [0.1, 0.5, 1.0];
+/// let h = metrics_core::Histogram::with_buckets(&BOUNDS);
+/// h.observe(0.3);
+/// h.observe(7.0);
+/// h.observe(f64::NAN); // dropped
+/// let s = h.snapshot();
+/// assert_eq!((s.count, s.sum, s.dropped), (2, 7.3, 1));
+/// assert_eq!(s.buckets.iter().map(|b| b.cumulative_count).collect::<Vec<_>>(), [0, 1, 1, 2]);
+/// ```
+#[derive(Debug)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    /// Non-cumulative counts, one per bound, then the `+Inf` bucket.
+    counts: Box<[AtomicU64]>,
+    sum_bits: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Histogram {
+    /// A histogram with the Prometheus default buckets.
+    pub fn new() -> Self {
+        Self::from_checked(&rules::DEFAULT_BUCKETS)
+    }
+
+    /// A histogram with the given upper bounds (`+Inf` is added).
+    ///
+    /// # Panics
+    /// When the bounds are empty, not finite, negative or not strictly increasing; see
+    /// [`Histogram::try_with_buckets`] for the fallible form.
+    pub fn with_buckets(bounds: &'static [f64]) -> Self {
+        match Self::try_with_buckets(bounds) {
+            Ok(h) => h,
+            Err(e) => panic!("invalid histogram buckets {bounds:?}: {}", e.message),
+        }
+    }
+
+    /// A histogram with the given upper bounds, or why they are not valid bounds.
+    pub fn try_with_buckets(bounds: &'static [f64]) -> Result<Self, BucketError> {
+        rules::check_buckets(bounds)?;
+        Ok(Self::from_checked(bounds))
+    }
+
+    fn from_checked(bounds: &'static [f64]) -> Self {
+        Self {
+            bounds,
+            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
+            sum_bits: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one observation. `NaN` and negative values are dropped and counted in
+    /// [`HistogramSnapshot::dropped`].
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        // `!(v >= 0.0)` is also true for NaN.
+        if !(v >= 0.0) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let index = self.bounds.partition_point(|&b| b < v);
+        self.counts[index].fetch_add(1, Ordering::Relaxed);
+        add_f64(&self.sum_bits, v);
+    }
+
+    /// Records a duration, in seconds.
+    #[inline]
+    pub fn observe_duration(&self, d: Duration) {
+        self.observe(d.as_secs_f64());
+    }
+
+    /// Starts a timer that records the elapsed seconds when dropped.
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            histogram: self,
+            start: Instant::now(),
+            armed: true,
+        }
+    }
+
+    /// The upper bounds of the finite buckets.
+    pub fn bounds(&self) -> &'static [f64] {
+        self.bounds
+    }
+
+    /// The number of observations in each bucket, not cumulative: one per bound, then the
+    /// `+Inf` bucket. Each bucket is read once, so summing this is a consistent `_count`.
+    pub fn bucket_counts(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+        self.counts.iter().map(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The sum of all recorded observations.
+    pub fn sum(&self) -> f64 {
+        f64::from_bits(self.sum_bits.load(Ordering::Relaxed))
+    }
+
+    /// The number of recorded observations.
+    pub fn count(&self) -> u64 {
+        self.bucket_counts().sum()
+    }
+
+    /// The number of dropped (`NaN` or negative) observations.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// A consistent copy of the buckets, count and sum.
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        let mut cumulative = 0u64;
+        let buckets = self
+            .bounds
+            .iter()
+            .copied()
+            .chain(std::iter::once(f64::INFINITY))
+            .zip(self.bucket_counts())
+            .map(|(upper_bound, n)| {
+                cumulative += n;
+                Bucket {
+                    upper_bound,
+                    cumulative_count: cumulative,
+                }
+            })
+            .collect();
+        HistogramSnapshot {
+            count: cumulative,
+            sum: self.sum(),
+            buckets,
+            dropped: self.dropped(),
+        }
+    }
+}
+
+/// One bucket of a [`HistogramSnapshot`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket {
+    /// The bucket's upper bound (`le`); `f64::INFINITY` for the last one.
+    pub upper_bound: f64,
+    /// Observations `<= upper_bound`.
+    pub cumulative_count: u64,
+}
+
+/// A copy of a histogram's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramSnapshot {
+    /// Recorded observations; equal to the last bucket's cumulative count.
+    pub count: u64,
+    /// Sum of the recorded observations.
+    pub sum: f64,
+    /// Cumulative buckets, the `+Inf` one last.
+    pub buckets: Vec<Bucket>,
+    /// Observations dropped because they were `NaN` or negative.
+    pub dropped: u64,
+}
+
+/// Records the time since [`Histogram::start_timer`] when dropped.
+#[must_use = "the timer records when dropped; dropping it at once records ~0 seconds"]
+#[derive(Debug)]
+pub struct HistogramTimer<'a> {
+    histogram: &'a Histogram,
+    start: Instant,
+    armed: bool,
+}
+
+impl HistogramTimer<'_> {
+    /// Records now and returns the elapsed time.
+    pub fn stop(mut self) -> Duration {
+        self.armed = false;
+        let elapsed = self.start.elapsed();
+        self.histogram.observe_duration(elapsed);
+        elapsed
+    }
+
+    /// Drops the timer without recording anything.
+    pub fn discard(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for HistogramTimer<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.histogram.observe_duration(self.start.elapsed());
+        }
+    }
+}
+
+impl EncodeMetric for Histogram {
+    fn encode(&self, encoder: &mut dyn MetricEncoder) {
+        self.encode_series(&NoLabels, encoder);
+    }
+}
+
+impl Metric for Histogram {
+    const KIND: MetricKind = MetricKind::Histogram;
+
+    fn build(options: &MetricOptions) -> Self {
+        match options.buckets {
+            Some(bounds) => Self::with_buckets(bounds),
+            None => Self::new(),
+        }
+    }
+}
+
+impl Series for Histogram {
+    fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
+        encoder.histogram(labels, self);
+    }
+
+    fn reset(&self) {
+        for c in &*self.counts {
+            c.store(0, Ordering::Relaxed);
+        }
+        self.sum_bits.store(0, Ordering::Relaxed);
+        self.dropped.store(0, Ordering::Relaxed);
+    }
+}

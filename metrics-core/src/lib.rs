@@ -1,0 +1,85 @@
+//! Metrics declared as Rust structs: typed recording, link-time registration, and names checked
+//! at compile time.
+//!
+//! ```
+//! use metrics_core::{Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry};
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+//! #[label(rename_all = "snake_case")]
+//! pub enum ResumeReason { RateLimit, ContextExhausted, Manual }
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+//! pub struct ResumeLabels { pub reason: ResumeReason }
+//!
+//! /// Core daemon metrics.
+//! #[derive(MetricSet)]
+//! #[metric_set(prefix = "palingenesis")]
+//! pub struct DaemonMetrics {
+//!     /// Total number of resume operations attempted
+//!     pub resumes_total: Family<ResumeLabels, Counter>,
+//!     /// Current daemon state (1=monitoring, 2=paused, 3=waiting, 4=resuming)
+//!     pub daemon_state: Gauge,
+//!     /// Time taken for resume operations
+//!     #[metric(buckets = [0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0])]
+//!     pub resume_duration_seconds: Histogram,
+//! }
+//!
+//! let m = DaemonMetrics::global(); // registered at link time
+//! m.resumes_total.with(&ResumeLabels { reason: ResumeReason::RateLimit }).inc();
+//! m.daemon_state.set(1);
+//! m.resume_duration_seconds.observe(0.42);
+//! assert_eq!(m.resumes_total.with(&ResumeLabels { reason: ResumeReason::RateLimit }).get(), 1);
+//! # let _ = Registry::global();
+//! ```
+//!
+//! Render [`Registry::global`] with `metrics_export::encode_text` (Prometheus 0.0.4) or
+//! `metrics_export::encode_openmetrics` (OpenMetrics 1.0).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod counter;
+mod family;
+mod gauge;
+mod histogram;
+mod label;
+mod metric;
+mod registry;
+pub mod rules;
+mod set;
+
+pub use counter::Counter;
+pub use family::{Family, SeriesRef, DEFAULT_MAX_SERIES};
+pub use gauge::{FloatGauge, Gauge};
+pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
+pub use label::{LabelSet, LabelValue, LabelValueRef, OVERFLOW_VALUE};
+pub use metric::{
+    EncodeLabels, EncodeMetric, LabelEncoder, Metric, MetricEncoder, MetricKind, MetricOptions,
+    NoLabels, Series,
+};
+pub use registry::{
+    check, CheckError, Conflict, Declaration, Registry, RegistryEncoder, RegistryError,
+    OVERFLOW_METRIC,
+};
+pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
+
+#[cfg(feature = "derive")]
+pub use metrics_derive::{LabelSet, LabelValue, MetricSet};
+
+/// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the
+/// same at compile time.
+pub mod buckets {
+    pub use crate::rules::{exponential_buckets as exponential, linear_buckets as linear};
+    pub use crate::rules::DEFAULT_BUCKETS as DEFAULT;
+}
+
+/// What generated code uses. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::label::{LabelSet, LabelValue, LabelValueRef};
+    pub use crate::metric::{EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions};
+    pub use crate::registry::{global_instance, GlobalSetEntry};
+    pub use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
+    pub use core;
+    pub use inventory;
+    pub use std::sync::OnceLock;
+}

@@ -1,0 +1,93 @@
+//! The traits every metric type implements, and the encoder interface exposition formats implement.
+
+use crate::histogram::Histogram;
+use crate::label::LabelValueRef;
+pub use crate::rules::MetricKind;
+
+/// How a metric field is built: what its `#[metric(...)]` attributes ask for.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MetricOptions {
+    /// Histogram bucket bounds (`#[metric(buckets = [...])]`); `None` for the default buckets.
+    pub buckets: Option<&'static [f64]>,
+    /// Series cap of an open-ended family (`#[metric(max_series = N)]`); `None` for the default.
+    pub max_series: Option<usize>,
+}
+
+/// A metric type that can be a field of a `#[derive(MetricSet)]` struct.
+///
+/// Implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
+/// [`FloatGauge`](crate::FloatGauge), [`Histogram`] and [`Family`](crate::Family).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a metric type",
+    label = "not a metric",
+    note = "a `#[derive(MetricSet)]` field is a `Counter`, `Gauge`, `FloatGauge`, `Histogram` or `Family<Labels, _>` of one of them",
+    note = "mark a field that is not a metric `#[metric(skip)]`"
+)]
+pub trait Metric: EncodeMetric + Send + Sync + 'static {
+    /// The kind the exposition reports in `# TYPE`.
+    const KIND: MetricKind;
+    /// The names of the labels of every series (empty for unlabeled metrics).
+    const LABEL_NAMES: &'static [&'static str] = &[];
+    /// Builds the metric as the field attributes ask.
+    fn build(options: &MetricOptions) -> Self
+    where
+        Self: Sized;
+}
+
+/// A single-series metric, which a [`Family`](crate::Family) can hold one of per label set.
+pub trait Series: Metric + Sized {
+    /// Hands the current value to `encoder`, with `labels`.
+    fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder);
+    /// Sets the value back to its initial state (what `Family::remove` does to a fixed series).
+    fn reset(&self);
+}
+
+/// The object-safe part of a metric: what an exposition needs to read it.
+pub trait EncodeMetric: Send + Sync {
+    /// Hands every series of this metric to `encoder`, in a deterministic order.
+    fn encode(&self, encoder: &mut dyn MetricEncoder);
+    /// For an open-ended family: how many records went to its overflow series because it had
+    /// reached its series cap. `None` for metrics without a cap.
+    fn overflowed(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// Receives the series of one metric. Exposition formats implement it.
+pub trait MetricEncoder {
+    /// One counter series.
+    fn counter(&mut self, labels: &dyn EncodeLabels, value: u64);
+    /// One integer gauge series.
+    fn gauge(&mut self, labels: &dyn EncodeLabels, value: i64);
+    /// One floating-point gauge series.
+    fn float_gauge(&mut self, labels: &dyn EncodeLabels, value: f64);
+    /// One histogram series; read it with [`Histogram::bounds`], [`Histogram::bucket_counts`]
+    /// and [`Histogram::sum`].
+    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &Histogram);
+}
+
+/// The labels of one series, written pair by pair.
+pub trait EncodeLabels {
+    /// Writes every `name="value"` pair to `out`, in declaration order.
+    fn encode(&self, out: &mut dyn LabelEncoder);
+}
+
+/// Receives label pairs. Exposition formats implement it.
+pub trait LabelEncoder {
+    /// One `name="value"` pair.
+    fn label(&mut self, name: &str, value: LabelValueRef<'_>);
+}
+
+/// The labels of an unlabeled series: none.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoLabels;
+
+impl EncodeLabels for NoLabels {
+    fn encode(&self, _out: &mut dyn LabelEncoder) {}
+}
+
+impl<F: Fn(&mut dyn LabelEncoder)> EncodeLabels for F {
+    fn encode(&self, out: &mut dyn LabelEncoder) {
+        self(out);
+    }
+}

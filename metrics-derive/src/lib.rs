@@ -1,0 +1,31 @@
+//! The derive macros of `metrics-core`. Use them through `metrics_core`, which re-exports them
+//! and documents their attributes; nothing in this crate runs in the user's program.
+
+mod case;
+mod label_set;
+mod label_value;
+mod metric_set;
+#[allow(dead_code)]
+#[path = "../../metrics-core/src/rules.rs"]
+mod rules;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// See `metrics_core::MetricSet`.
+#[proc_macro_derive(MetricSet, attributes(metric_set, metric))]
+pub fn derive_metric_set(input: TokenStream) -> TokenStream {
+    metric_set::derive(&parse_macro_input!(input as DeriveInput)).into()
+}
+
+/// See `metrics_core::LabelSet`.
+#[proc_macro_derive(LabelSet, attributes(label))]
+pub fn derive_label_set(input: TokenStream) -> TokenStream {
+    label_set::derive(&parse_macro_input!(input as DeriveInput)).into()
+}
+
+/// See `metrics_core::LabelValue`.
+#[proc_macro_derive(LabelValue, attributes(label))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    label_value::derive(&parse_macro_input!(input as DeriveInput)).into()
+}

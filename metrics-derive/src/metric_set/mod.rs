@@ -1,0 +1,25 @@
+//! `#[derive(MetricSet)]`: attributes, rules, expansion.
+
+mod ast;
+mod attr;
+mod expand;
+mod fallback;
+mod valid;
+
+use darling::FromDeriveInput;
+use proc_macro2::TokenStream;
+
+pub fn derive(input: &syn::DeriveInput) -> TokenStream {
+    let attrs = match attr::SetAttrs::from_derive_input(input) {
+        Ok(attrs) => attrs,
+        Err(e) => return e.write_errors(),
+    };
+    match valid::validate(&attrs) {
+        Ok(set) => expand::expand(&set),
+        Err(e) => {
+            let mut out = e.write_errors();
+            out.extend(fallback::fallback(&attrs));
+            out
+        }
+    }
+}

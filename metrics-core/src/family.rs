@@ -161,10 +161,9 @@ impl<L: LabelSet, M: Series> Family<L, M> {
 
     /// The number of series the family exports now.
     pub fn len(&self) -> usize {
-        let overflow = self
-            .overflow
-            .get()
-            .map_or(0, |s| s.iter().filter(|(_, u)| u.load(Ordering::Relaxed)).count());
+        let overflow = self.overflow.get().map_or(0, |s| {
+            s.iter().filter(|(_, u)| u.load(Ordering::Relaxed)).count()
+        });
         self.fixed.len() + self.open.read().len() + overflow
     }
 
@@ -228,7 +227,9 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
         let fixed = if L::OPEN_ENDED {
             Box::default()
         } else {
-            (0..L::FIXED_CARDINALITY).map(|_| M::build(options)).collect()
+            (0..L::FIXED_CARDINALITY)
+                .map(|_| M::build(options))
+                .collect()
         };
         Self {
             options: *options,

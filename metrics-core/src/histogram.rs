@@ -82,8 +82,8 @@ impl Histogram {
     /// [`HistogramSnapshot::dropped`].
     #[inline]
     pub fn observe(&self, v: f64) {
-        // `!(v >= 0.0)` is also true for NaN.
-        if !(v >= 0.0) {
+        // Also true for NaN, which compares false with everything.
+        if v.is_nan() || v < 0.0 {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }

@@ -68,8 +68,8 @@ pub use metrics_derive::{LabelSet, LabelValue, MetricSet};
 /// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the
 /// same at compile time.
 pub mod buckets {
-    pub use crate::rules::{exponential_buckets as exponential, linear_buckets as linear};
     pub use crate::rules::DEFAULT_BUCKETS as DEFAULT;
+    pub use crate::rules::{exponential_buckets as exponential, linear_buckets as linear};
 }
 
 /// What generated code uses. Not a public API: it changes without notice.

@@ -229,7 +229,7 @@ impl Registry {
         if !infos.iter().any(|i| i.same_type(info)) {
             infos.push(info);
             if let Some(conflict) = find_conflicts(infos.iter().copied()).into_iter().next() {
-                return Err(RegistryError::Conflict(conflict));
+                return Err(RegistryError::Conflict(Box::new(conflict)));
             }
         }
         let entry = Entry { set, labels };
@@ -391,7 +391,7 @@ fn find_conflicts<'a>(sets: impl Iterator<Item = &'a SetInfo>) -> Vec<Conflict> 
 #[non_exhaustive]
 pub enum RegistryError {
     /// Its metric names clash with another set's.
-    Conflict(Conflict),
+    Conflict(Box<Conflict>),
     /// The registry already holds an instance of this set with the same instance labels.
     DuplicateInstance {
         /// The set type.

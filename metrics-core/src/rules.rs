@@ -336,7 +336,9 @@ pub fn check_buckets(bounds: &[f64]) -> Result<(), BucketError> {
         let message = if b.is_nan() {
             Some("bucket bound is NaN; bounds are finite numbers".to_owned())
         } else if b == f64::INFINITY {
-            Some("bucket bound is infinite; the `+Inf` bucket is always added: remove it".to_owned())
+            Some(
+                "bucket bound is infinite; the `+Inf` bucket is always added: remove it".to_owned(),
+            )
         } else if b.is_infinite() {
             Some("bucket bound is infinite; bounds are finite numbers".to_owned())
         } else if b < 0.0 {
@@ -344,7 +346,9 @@ pub fn check_buckets(bounds: &[f64]) -> Result<(), BucketError> {
                 "bucket bound {b} is negative; negative observations are dropped, so bounds start at 0 or above"
             ))
         } else if i > 0 && b == bounds[i - 1] {
-            Some(format!("bucket bound {b} is listed twice; remove the duplicate"))
+            Some(format!(
+                "bucket bound {b} is listed twice; remove the duplicate"
+            ))
         } else if i > 0 && b < bounds[i - 1] {
             Some(format!(
                 "bucket bound {b} comes after {}; list the bounds in increasing order",
@@ -373,12 +377,12 @@ fn round_bound(x: f64) -> f64 {
 /// `count` bounds `start, start * factor, start * factor², ...` (the `exponential(...)` helper).
 pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, String> {
     if !(start.is_finite() && start > 0.0) {
-        return Err(format!(
-            "`exponential` needs a start above 0, got {start}"
-        ));
+        return Err(format!("`exponential` needs a start above 0, got {start}"));
     }
     if !(factor.is_finite() && factor > 1.0) {
-        return Err(format!("`exponential` needs a factor above 1, got {factor}"));
+        return Err(format!(
+            "`exponential` needs a factor above 1, got {factor}"
+        ));
     }
     if count == 0 {
         return Err("`exponential` needs a count of at least 1 bucket".to_owned());
@@ -407,4 +411,95 @@ pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>, 
         .collect();
     check_buckets(&bounds).map_err(|e| e.message)?;
     Ok(bounds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names() {
+        let ok = [
+            ("palingenesis_resumes_total", MetricKind::Counter),
+            ("palingenesis_daemon_state", MetricKind::Gauge),
+            ("resume_duration_seconds", MetricKind::Histogram),
+            ("_private_total", MetricKind::Counter),
+            ("heap_bytes", MetricKind::Gauge),
+            ("request_seconds_count_total", MetricKind::Counter),
+        ];
+        for (name, kind) in ok {
+            assert_eq!(check_metric_name(name, kind), Ok(()), "{name}");
+        }
+        let bad = [
+            ("resumes", MetricKind::Counter, "counter name `resumes` must end in `_total`: write `resumes_total`"),
+            ("steps_total", MetricKind::Gauge, "gauge name `steps_total` ends in `_total`, which is reserved for counters: write `steps`"),
+            ("bad-name", MetricKind::Gauge, "metric name `bad-name` contains `-`; only lowercase ASCII letters, digits and `_` are allowed"),
+            ("1st", MetricKind::Gauge, "metric name `1st` starts with a digit; names start with a letter or `_`: write `_1st`"),
+            ("__x", MetricKind::Gauge, "metric name `__x` starts with `__`, which Prometheus reserves for internal use: write `x`"),
+            ("a:b", MetricKind::Gauge, "metric name `a:b` contains `:`, which Prometheus reserves for recording rules: write `a_b`"),
+            ("queueDepth", MetricKind::Gauge, "metric name `queueDepth` must be snake_case: write `queue_depth`"),
+            ("latency_ms", MetricKind::Gauge, "metric name `latency_ms` uses the abbreviated unit `ms`; Prometheus names spell out base units: write `seconds` (and record in that unit)"),
+            ("latency_milliseconds", MetricKind::Histogram, "metric name `latency_milliseconds` uses the unit `milliseconds`; Prometheus uses base units: write `seconds` (and record in `seconds`)"),
+            ("uptime_minutes", MetricKind::Gauge, "metric name `uptime_minutes` uses the unit `minutes`; Prometheus uses base units: write `seconds` (and record in seconds)"),
+            ("jobs_count", MetricKind::Gauge, "gauge name `jobs_count` ends in `_count`, which the exposition formats reserve for the samples of histograms: write `jobs` or another name"),
+            ("queue_gauge", MetricKind::Gauge, "metric name `queue_gauge` names its type `gauge`; the type is already in `# TYPE`: remove `gauge` from the name"),
+            ("", MetricKind::Gauge, "metric name is empty"),
+        ];
+        for (name, kind, message) in bad {
+            assert_eq!(
+                check_metric_name(name, kind).unwrap_err(),
+                message,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn units_labels_prefixes() {
+        assert_eq!(
+            check_unit("wait_seconds", "seconds", MetricKind::Histogram),
+            Ok(())
+        );
+        assert_eq!(
+            check_unit("sent_bytes_total", "bytes", MetricKind::Counter),
+            Ok(())
+        );
+        assert_eq!(
+            check_unit("sent_total", "bytes", MetricKind::Counter).unwrap_err(),
+            "metric name `sent_total` does not end with its unit `bytes`; the unit never changes the name: name the metric `sent_bytes_total`"
+        );
+        assert_eq!(check_label_name("reason"), Ok(()));
+        assert!(check_label_name("__name__").is_err());
+        assert!(check_label_name_for("le", MetricKind::Histogram).is_err());
+        assert_eq!(check_label_name_for("le", MetricKind::Counter), Ok(()));
+        assert_eq!(check_prefix("palingenesis"), Ok(()));
+        assert!(check_prefix("app_").is_err());
+    }
+
+    #[test]
+    fn buckets() {
+        assert_eq!(check_buckets(&[0.0, 0.5, 1.0]), Ok(()));
+        assert_eq!(check_buckets(&[]).unwrap_err().index, None);
+        assert_eq!(check_buckets(&[1.0, 1.0]).unwrap_err().index, Some(1));
+        assert_eq!(check_buckets(&[1.0, 0.5]).unwrap_err().index, Some(1));
+        assert_eq!(check_buckets(&[-1.0]).unwrap_err().index, Some(0));
+        assert_eq!(check_buckets(&[f64::NAN]).unwrap_err().index, Some(0));
+        assert_eq!(
+            check_buckets(&[1.0, f64::INFINITY]).unwrap_err().index,
+            Some(1)
+        );
+        assert_eq!(
+            exponential_buckets(0.1, 2.0, 4).unwrap(),
+            [0.1, 0.2, 0.4, 0.8]
+        );
+        assert_eq!(linear_buckets(0.1, 0.1, 4).unwrap(), [0.1, 0.2, 0.3, 0.4]);
+        assert_eq!(linear_buckets(0.0, 5.0, 3).unwrap(), [0.0, 5.0, 10.0]);
+        assert!(exponential_buckets(0.0, 2.0, 3).is_err());
+        assert!(exponential_buckets(1.0, 1.0, 3).is_err());
+        assert!(linear_buckets(1.0, 1.0, 0).is_err());
+        assert_eq!(
+            claimed_names("x_total", MetricKind::Counter),
+            ["x", "x_total", "x_created"]
+        );
+    }
 }

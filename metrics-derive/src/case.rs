@@ -79,7 +79,10 @@ mod tests {
     fn conversions() {
         assert_eq!(apply("snake_case", "RateLimit").unwrap(), "rate_limit");
         assert_eq!(apply("snake_case", "HTTPError").unwrap(), "http_error");
-        assert_eq!(apply("kebab-case", "ContextExhausted").unwrap(), "context-exhausted");
+        assert_eq!(
+            apply("kebab-case", "ContextExhausted").unwrap(),
+            "context-exhausted"
+        );
         assert_eq!(apply("camelCase", "SpawnFailed").unwrap(), "spawnFailed");
         assert_eq!(apply("SCREAMING_SNAKE_CASE", "Manual").unwrap(), "MANUAL");
         assert_eq!(apply("lowercase", "V2Api").unwrap(), "v2api");

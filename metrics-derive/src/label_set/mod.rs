@@ -98,15 +98,22 @@ fn expand(input: &SetAttrs) -> darling::Result<TokenStream> {
         quote!(out.label(#name, #v::value(&self.#f));)
     });
     // Decode a mixed-radix index, the last label varying fastest.
-    let vars: Vec<_> = (0..labels.len()).map(|i| format_ident!("__v{}", i)).collect();
-    let decode = labels.iter().zip(&vars).enumerate().rev().map(|(i, ((_, ty, _), var))| {
-        let v = value(ty);
-        if i == 0 {
-            quote!(let #var = rest % #v::CARDINALITY;)
-        } else {
-            quote!(let #var = rest % #v::CARDINALITY; rest /= #v::CARDINALITY;)
-        }
-    });
+    let vars: Vec<_> = (0..labels.len())
+        .map(|i| format_ident!("__v{}", i))
+        .collect();
+    let decode = labels
+        .iter()
+        .zip(&vars)
+        .enumerate()
+        .rev()
+        .map(|(i, ((_, ty, _), var))| {
+            let v = value(ty);
+            if i == 0 {
+                quote!(let #var = rest % #v::CARDINALITY;)
+            } else {
+                quote!(let #var = rest % #v::CARDINALITY; rest /= #v::CARDINALITY;)
+            }
+        });
     let encode_fixed = labels.iter().zip(&vars).map(|((_, ty, name), var)| {
         let v = value(ty);
         quote!(out.label(#name, #v::fixed_value(#var));)

@@ -98,7 +98,10 @@ fn expand(input: &EnumAttrs) -> darling::Result<TokenStream> {
     let p = quote!(#krate::__private);
     let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
     let count = values.len();
-    let arms = values.iter().enumerate().map(|(i, (v, _))| quote!(Self::#v => #i));
+    let arms = values
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _))| quote!(Self::#v => #i));
     let strs = values.iter().map(|(_, s)| s);
     let value_arms = values.iter().map(|(v, s)| quote!(Self::#v => #s));
     let doc = format!("The label value of this `{ident}` variant.");

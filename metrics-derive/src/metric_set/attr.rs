@@ -83,8 +83,10 @@ fn count(expr: &Expr) -> darling::Result<usize> {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
         }) => i.base10_parse::<usize>().map_err(darling::Error::from),
-        _ => Err(darling::Error::custom("the bucket count must be an integer literal such as `8`")
-            .with_span(expr)),
+        _ => Err(
+            darling::Error::custom("the bucket count must be an integer literal such as `8`")
+                .with_span(expr),
+        ),
     }
 }
 

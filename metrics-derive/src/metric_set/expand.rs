@@ -62,7 +62,10 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             #f: #metric::build(&#p::MetricOptions { buckets: #buckets, max_series: #max_series })
         }
     });
-    let skipped = set.skipped.iter().map(|f| quote!(#f: #p::core::default::Default::default()));
+    let skipped = set
+        .skipped
+        .iter()
+        .map(|f| quote!(#f: #p::core::default::Default::default()));
 
     let global = if set.global {
         global(set, &p)

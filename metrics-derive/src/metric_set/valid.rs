@@ -59,7 +59,9 @@ pub fn validate(input: &SetAttrs) -> darling::Result<Set<'_>> {
             continue;
         }
         if let Some(m) = errors.handle(validate_field(input, field, ident)) {
-            for claim in rules::claimed_names(&m.name, m.kind.unwrap_or_else(|| guessed_kind(&m.name))) {
+            for claim in
+                rules::claimed_names(&m.name, m.kind.unwrap_or_else(|| guessed_kind(&m.name)))
+            {
                 if let Some((other, other_field)) = claims.get(&claim) {
                     let message = if *other == m.name {
                         format!("metric `{}` is already declared by field `{other_field}`; give one of them another name", m.name)
@@ -73,8 +75,12 @@ pub fn validate(input: &SetAttrs) -> darling::Result<Set<'_>> {
                     break;
                 }
             }
-            for claim in rules::claimed_names(&m.name, m.kind.unwrap_or_else(|| guessed_kind(&m.name))) {
-                claims.entry(claim).or_insert_with(|| (m.name.clone(), ident));
+            for claim in
+                rules::claimed_names(&m.name, m.kind.unwrap_or_else(|| guessed_kind(&m.name)))
+            {
+                claims
+                    .entry(claim)
+                    .or_insert_with(|| (m.name.clone(), ident));
             }
             metrics.push(m);
         }
@@ -94,7 +100,6 @@ pub fn validate(input: &SetAttrs) -> darling::Result<Set<'_>> {
         skipped,
     })
 }
-
 
 fn validate_field<'a>(
     input: &SetAttrs,
@@ -117,7 +122,9 @@ fn validate_field<'a>(
             name_span,
             "metric name is empty; `name = \"...\"` takes the part after the prefix",
         ));
-    } else if let Err(e) = rules::check_metric_name(&name, kind.unwrap_or_else(|| guessed_kind(&name))) {
+    } else if let Err(e) =
+        rules::check_metric_name(&name, kind.unwrap_or_else(|| guessed_kind(&name)))
+    {
         errors.push(error(name_span, e));
     }
 
@@ -160,7 +167,8 @@ fn validate_field<'a>(
     }
 
     if let Some(unit) = &field.unit {
-        if let Err(e) = rules::check_unit(&name, unit, kind.unwrap_or_else(|| guessed_kind(&name))) {
+        if let Err(e) = rules::check_unit(&name, unit, kind.unwrap_or_else(|| guessed_kind(&name)))
+        {
             errors.push(error(unit.span(), e));
         }
     }

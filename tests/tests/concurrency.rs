@@ -1,0 +1,162 @@
+//! N threads x M records give exact totals; every histogram's buckets add up to its count,
+//! also while another thread scrapes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use metrics_core::{
+    Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+enum Kind {
+    A,
+    B,
+    C,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct KindLabels {
+    kind: Kind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct Worker {
+    worker: usize,
+}
+
+/// Load.
+#[derive(MetricSet)]
+#[metric_set(global = false)]
+struct Load {
+    /// Events
+    events_total: Counter,
+    /// Events by kind
+    kinds_total: Family<KindLabels, Counter>,
+    /// Events by worker
+    workers_total: Family<Worker, Counter>,
+    /// In flight
+    in_flight: Gauge,
+    /// Accumulated value
+    accumulated_ratio: FloatGauge,
+    /// Values
+    #[metric(buckets = [1.0, 2.0, 4.0])]
+    values_seconds: Histogram,
+}
+
+const THREADS: usize = 8;
+const RECORDS: usize = 20_000;
+
+#[test]
+fn totals_are_exact_under_contention() {
+    let m = Arc::new(Load::default());
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let m = Arc::clone(&m);
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                barrier.wait();
+                for i in 0..RECORDS {
+                    m.events_total.inc();
+                    let kind = [Kind::A, Kind::B, Kind::C][i % 3];
+                    m.kinds_total.with(&KindLabels { kind }).inc();
+                    m.workers_total.with(&Worker { worker: t }).inc_by(2);
+                    m.in_flight.inc();
+                    m.accumulated_ratio.add(0.5);
+                    m.values_seconds.observe((i % 5) as f64);
+                    m.in_flight.dec();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let total = (THREADS * RECORDS) as u64;
+    assert_eq!(m.events_total.get(), total);
+    let per_kind: Vec<u64> = [Kind::A, Kind::B, Kind::C]
+        .iter()
+        .map(|&kind| m.kinds_total.with(&KindLabels { kind }).get())
+        .collect();
+    assert_eq!(per_kind.iter().sum::<u64>(), total);
+    assert_eq!(per_kind[0], (THREADS * RECORDS.div_ceil(3)) as u64);
+    for t in 0..THREADS {
+        assert_eq!(
+            m.workers_total.with(&Worker { worker: t }).get(),
+            2 * RECORDS as u64
+        );
+    }
+    assert_eq!(m.in_flight.get(), 0);
+    assert_eq!(m.accumulated_ratio.get(), 0.5 * total as f64);
+    let s = m.values_seconds.snapshot();
+    assert_eq!(s.count, total);
+    // Values 0..5 cycle: 0,1 -> le 1; 2 -> le 2; 3,4 -> le 4.
+    let per = total / 5;
+    assert_eq!(
+        s.buckets
+            .iter()
+            .map(|b| b.cumulative_count)
+            .collect::<Vec<_>>(),
+        [2 * per, 3 * per, 5 * per, 5 * per]
+    );
+    assert_eq!(s.sum, (per * (1 + 2 + 3 + 4)) as f64);
+}
+
+#[test]
+fn scrapes_during_recording_are_monotonic_and_self_consistent() {
+    let m = Arc::new(Load::default());
+    let registry = metrics_core::Registry::new();
+    registry.register(Arc::clone(&m));
+    let done = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            let m = Arc::clone(&m);
+            thread::spawn(move || {
+                for i in 0..50_000 {
+                    m.events_total.inc();
+                    m.values_seconds.observe((i % 7) as f64);
+                }
+            })
+        })
+        .collect();
+    let scraper = {
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            let mut last_events = 0u64;
+            let mut scrapes = 0;
+            while !done.load(Ordering::Relaxed) || scrapes == 0 {
+                let text = metrics_export::encode_text(&registry);
+                let value = |name: &str| -> u64 {
+                    let line = text
+                        .lines()
+                        .find(|l| l.starts_with(name))
+                        .unwrap_or_else(|| panic!("{name} missing in {text}"));
+                    line.rsplit(' ').next().unwrap().parse().unwrap()
+                };
+                let events = value("events_total ");
+                assert!(
+                    events >= last_events,
+                    "counter went back: {events} < {last_events}"
+                );
+                last_events = events;
+                let buckets: Vec<u64> = ["1", "2", "4", "+Inf"]
+                    .iter()
+                    .map(|le| value(&format!("values_seconds_bucket{{le=\"{le}\"}} ")))
+                    .collect();
+                assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "{buckets:?}");
+                assert_eq!(buckets[3], value("values_seconds_count "));
+                scrapes += 1;
+            }
+            scrapes
+        })
+    };
+    for w in writers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    assert!(scraper.join().unwrap() > 0);
+    assert_eq!(m.events_total.get(), 100_000);
+    assert_eq!(m.values_seconds.count(), 100_000);
+}

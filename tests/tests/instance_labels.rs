@@ -1,0 +1,132 @@
+//! Several instances of one set in one registry, told apart by instance labels; registration
+//! errors.
+
+use std::sync::Arc;
+
+use metrics_core::{Counter, Family, Histogram, LabelSet, MetricSet, Registry, RegistryError};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct Op {
+    op: &'static str,
+}
+
+/// Per-backend metrics.
+#[derive(MetricSet)]
+#[metric_set(prefix = "backend", global = false)]
+struct BackendMetrics {
+    /// Kernels launched
+    kernels_total: Family<Op, Counter>,
+    /// Kernel time
+    #[metric(buckets = [0.5])]
+    kernel_seconds: Histogram,
+}
+
+#[test]
+fn instances_are_grouped_under_one_family_header() {
+    let registry = Registry::new();
+    let cuda = Arc::new(BackendMetrics::default());
+    let cpu = Arc::new(BackendMetrics::default());
+    // Registered out of order: the exposition orders instances by their labels.
+    registry.register_with_labels(cuda.clone(), &[("backend", "cuda")]);
+    registry.register_with_labels(cpu.clone(), &[("backend", "cpu")]);
+    cuda.kernels_total.with(&Op { op: "matmul" }).inc_by(4);
+    cpu.kernels_total.with(&Op { op: "add" }).inc();
+    cuda.kernel_seconds.observe(0.25);
+    assert_eq!(
+        metrics_export::encode_text(&registry),
+        "\
+# HELP backend_kernels_total Kernels launched
+# TYPE backend_kernels_total counter
+backend_kernels_total{backend=\"cpu\",op=\"add\"} 1
+backend_kernels_total{backend=\"cuda\",op=\"matmul\"} 4
+# HELP backend_kernel_seconds Kernel time
+# TYPE backend_kernel_seconds histogram
+backend_kernel_seconds_bucket{backend=\"cpu\",le=\"0.5\"} 0
+backend_kernel_seconds_bucket{backend=\"cpu\",le=\"+Inf\"} 0
+backend_kernel_seconds_sum{backend=\"cpu\"} 0
+backend_kernel_seconds_count{backend=\"cpu\"} 0
+backend_kernel_seconds_bucket{backend=\"cuda\",le=\"0.5\"} 1
+backend_kernel_seconds_bucket{backend=\"cuda\",le=\"+Inf\"} 1
+backend_kernel_seconds_sum{backend=\"cuda\"} 0.25
+backend_kernel_seconds_count{backend=\"cuda\"} 1
+# HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
+# TYPE metrics_series_overflow_total counter
+metrics_series_overflow_total{backend=\"cpu\",metric=\"backend_kernels_total\"} 0
+metrics_series_overflow_total{backend=\"cuda\",metric=\"backend_kernels_total\"} 0
+"
+    );
+}
+
+#[test]
+fn equal_instance_labels_are_an_error() {
+    let registry = Registry::new();
+    registry.register_with_labels(Arc::new(BackendMetrics::default()), &[("backend", "cuda")]);
+    let err = registry
+        .try_register_with_labels(Arc::new(BackendMetrics::default()), &[("backend", "cuda")])
+        .unwrap_err();
+    assert!(matches!(err, RegistryError::DuplicateInstance { .. }));
+    assert_eq!(
+        err.to_string(),
+        "an instance of `instance_labels::BackendMetrics` with instance labels {backend=\"cuda\"} is already registered; give each instance distinct labels"
+    );
+    registry.register(Arc::new(BackendMetrics::default()));
+    assert!(registry
+        .try_register(Arc::new(BackendMetrics::default()))
+        .is_err());
+}
+
+#[test]
+fn bad_instance_labels_are_errors() {
+    let registry = Registry::new();
+    let set = || Arc::new(BackendMetrics::default());
+    let e = registry
+        .try_register_with_labels(set(), &[("bad-name", "x")])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot register `BackendMetrics`: label name `bad-name` contains `-`; only lowercase ASCII letters, digits and `_` are allowed"
+    );
+    let e = registry
+        .try_register_with_labels(set(), &[("op", "x")])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot register `BackendMetrics`: instance label `op` is already a label of its metric `backend_kernels_total`"
+    );
+    let e = registry
+        .try_register_with_labels(set(), &[("le", "x")])
+        .unwrap_err();
+    assert!(e.to_string().contains("`le`"), "{e}");
+    let e = registry
+        .try_register_with_labels(set(), &[("a", "x"), ("a", "y")])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot register `BackendMetrics`: instance label `a` is given twice"
+    );
+}
+
+#[test]
+fn clashing_sets_cannot_share_a_registry() {
+    /// One.
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct One {
+        /// Jobs
+        jobs_total: Counter,
+    }
+    /// Two.
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct Two {
+        /// Jobs, as a gauge: clashes with the counter family `jobs`
+        jobs: metrics_core::Gauge,
+    }
+    let registry = Registry::new();
+    registry.register(Arc::new(One::default()));
+    let err = registry.try_register(Arc::new(Two::default())).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "metrics `jobs_total` (field `jobs_total` of `instance_labels::One`) and `jobs` (field `jobs` of `instance_labels::Two`) clash: both expose the name `jobs`"
+    );
+}

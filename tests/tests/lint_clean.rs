@@ -1,0 +1,98 @@
+//! Generated code is lint-clean: this target compiles every derive under
+//! `deny(warnings, clippy::pedantic)`, and `.ci/run` runs clippy on it.
+#![deny(warnings, clippy::pedantic, unused_qualifications, missing_docs)]
+
+use std::borrow::Cow;
+
+use metrics_core::{
+    Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet,
+};
+
+/// A derived label value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+#[label(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Starting.
+    WarmUp,
+    /// Running.
+    #[label(rename = "steady")]
+    Steady,
+}
+
+/// Fixed labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+pub struct PhaseLabels {
+    /// The phase.
+    pub phase: Phase,
+    /// Whether cached.
+    pub cached: bool,
+}
+
+/// One open-ended label.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+pub struct NameLabels {
+    /// A name.
+    #[label(name = "who")]
+    pub name: Cow<'static, str>,
+}
+
+/// Empty label set.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+pub struct NoLabels {}
+
+/// Every kind of field.
+#[derive(MetricSet)]
+#[metric_set(prefix = "lint")]
+pub struct LintMetrics {
+    /// A counter.
+    pub events_total: Counter,
+    /// A family with fixed labels.
+    pub phases_total: Family<PhaseLabels, Counter>,
+    /// A family with open labels.
+    #[metric(max_series = 5)]
+    pub names: Family<NameLabels, Gauge>,
+    /// A family without labels.
+    pub unlabeled_total: Family<NoLabels, Counter>,
+    /// A float.
+    pub load_ratio: FloatGauge,
+    /// A histogram.
+    #[metric(buckets = linear(1.0, 1.0, 3), unit = "seconds")]
+    pub wait_seconds: Histogram,
+    /// Skipped.
+    #[metric(skip)]
+    pub note: String,
+}
+
+/// Local only.
+#[derive(MetricSet)]
+#[metric_set(global = false)]
+pub struct LocalOnly {
+    /// Nothing here but a gauge.
+    pub level: Gauge,
+}
+
+/// Empty set.
+#[derive(MetricSet)]
+#[metric_set(global = false)]
+pub struct Empty {}
+
+#[test]
+fn lint_clean_sets_record() {
+    let m = LintMetrics::global();
+    m.phases_total
+        .with(&PhaseLabels {
+            phase: Phase::WarmUp,
+            cached: false,
+        })
+        .inc();
+    m.names
+        .with(&NameLabels {
+            name: Cow::Borrowed("a"),
+        })
+        .set(1);
+    m.unlabeled_total.with(&NoLabels {}).inc();
+    assert_eq!(m.unlabeled_total.len(), 1);
+    assert_eq!(Phase::WarmUp.as_label_value(), "warm-up");
+    assert_eq!(LocalOnly::default().level.get(), 0);
+    let _ = Empty::default();
+}

@@ -6,6 +6,7 @@ use metrics_core::{Counter, Family, Histogram, LabelSet, LabelValue, MetricSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
 #[label(rename_all = "snake_case")]
+#[allow(dead_code)] // every variant is a series; the bench records one
 enum Method {
     Get,
     Post,
@@ -16,6 +17,7 @@ enum Method {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+#[allow(dead_code)]
 enum Class {
     Ok,
     ClientError,

@@ -143,3 +143,12 @@ impl<L: LabelSet> EncodeLabels for FixedLabels<L> {
         L::encode_fixed(self.0, out);
     }
 }
+
+/// Takes the last digit of `rest` in base `radix` (decoding a label set's fixed index).
+#[doc(hidden)]
+#[inline]
+pub fn radix_digit(rest: &mut usize, radix: usize) -> usize {
+    let digit = *rest % radix;
+    *rest /= radix;
+    digit
+}

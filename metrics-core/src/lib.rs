@@ -75,7 +75,7 @@ pub mod buckets {
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::label::{LabelSet, LabelValue, LabelValueRef};
+    pub use crate::label::{radix_digit, LabelSet, LabelValue, LabelValueRef};
     pub use crate::metric::{EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions};
     pub use crate::registry::{global_instance, GlobalSetEntry};
     pub use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};

@@ -101,32 +101,18 @@ fn expand(input: &SetAttrs) -> darling::Result<TokenStream> {
     let vars: Vec<_> = (0..labels.len())
         .map(|i| format_ident!("__v{}", i))
         .collect();
-    let decode = labels
-        .iter()
-        .zip(&vars)
-        .enumerate()
-        .rev()
-        .map(|(i, ((_, ty, _), var))| {
-            let v = value(ty);
-            if i == 0 {
-                quote!(let #var = rest % #v::CARDINALITY;)
-            } else {
-                quote!(let #var = rest % #v::CARDINALITY; rest /= #v::CARDINALITY;)
-            }
-        });
+    let decode = labels.iter().zip(&vars).rev().map(|((_, ty, _), var)| {
+        let v = value(ty);
+        quote!(let #var = #p::radix_digit(&mut rest, #v::CARDINALITY);)
+    });
     let encode_fixed = labels.iter().zip(&vars).map(|((_, ty, name), var)| {
         let v = value(ty);
         quote!(out.label(#name, #v::fixed_value(#var));)
     });
-    let rest = if labels.len() > 1 {
-        quote!(let mut rest = index;)
-    } else {
-        quote!(let rest = index;)
-    };
     let encode_fixed_body = if labels.is_empty() {
         quote!(let _ = (index, out);)
     } else {
-        quote!(#rest #(#decode)* #(#encode_fixed)*)
+        quote!(let mut rest = index; #(#decode)* #(#encode_fixed)*)
     };
     let fixed_index_body = if labels.is_empty() {
         quote!(0)

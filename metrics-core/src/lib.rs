@@ -76,7 +76,9 @@ pub mod buckets {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::label::{radix_digit, LabelSet, LabelValue, LabelValueRef};
-    pub use crate::metric::{EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions};
+    pub use crate::metric::{
+        as_encode_metric, EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions,
+    };
     pub use crate::registry::{global_instance, GlobalSetEntry};
     pub use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
     pub use core;

@@ -91,3 +91,10 @@ impl<F: Fn(&mut dyn LabelEncoder)> EncodeLabels for F {
         self(out);
     }
 }
+
+/// `metric` as the object the registry reads; generated code calls it with a `Metric` bound.
+#[doc(hidden)]
+#[inline]
+pub fn as_encode_metric<M: Metric>(metric: &M) -> &dyn EncodeMetric {
+    metric
+}

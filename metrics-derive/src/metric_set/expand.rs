@@ -39,7 +39,11 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
     } else {
         let arms = set.metrics.iter().enumerate().map(|(i, m)| {
             let f = m.ident;
-            quote!(#i => #p::core::option::Option::Some(&self.#f))
+            let ty = m.ty;
+            // Through a `Metric` bound, spanned at the type: a type that is not a metric gets
+            // the one `on_unimplemented` message, not a second one about `EncodeMetric`.
+            let metric = quote_spanned!(ty.span()=> #p::as_encode_metric::<#ty>);
+            quote!(#i => #p::core::option::Option::Some(#metric(&self.#f)))
         });
         quote!(match index { #(#arms,)* _ => #p::core::option::Option::None })
     };

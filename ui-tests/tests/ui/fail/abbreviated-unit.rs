@@ -1,0 +1,9 @@
+use metrics_core::{Histogram, MetricSet};
+
+#[derive(MetricSet)]
+pub struct Metrics {
+    /// Request latency
+    pub request_latency_ms: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_core::{Counter, MetricSet};
+
+#[derive(MetricSet)]
+pub struct Metrics {
+    /// Requests
+    #[metric(name = "5xx_responses_total")]
+    pub responses: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use metrics_core::{Counter, MetricSet};
+
+#[derive(MetricSet)]
+pub struct Metrics(pub Counter);
+
+fn main() {}

@@ -62,8 +62,50 @@ pub use registry::{
 };
 pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
+/// Derives [`MetricSet`](trait@MetricSet) for a struct with named fields, each a metric.
+///
+/// # Container attributes: `#[metric_set(...)]`
+/// - `prefix = "app"`: every metric name becomes `app_<name>`.
+/// - `global = false`: no link-time registration and no `global()` (required for generic sets).
+/// - `crate = path`: the path of `metrics_core`, when reached through a re-export.
+///
+/// # Field attributes: `#[metric(...)]`
+/// - `name = "..."`: replaces the field name (the prefix still applies).
+/// - `help = "..."`: the HELP text; else the `///` doc comment, lines trimmed and joined by one
+///   space. One of the two is required.
+/// - `unit = "seconds"`: adds `# UNIT` to OpenMetrics; the name must already end with it.
+/// - `buckets = [...]`, `exponential(start, factor, count)`, `linear(start, width, count)`:
+///   histogram bounds, checked and evaluated at compile time.
+/// - `max_series = N`: the series cap of a family with open-ended labels (default 10,000).
+/// - `skip`: not a metric; built with its own `Default`.
+///
+/// # Generated items
+/// `impl MetricSet`, `impl Default`, and unless `global = false`, `impl GlobalMetricSet`, an
+/// inherent `fn global() -> &'static Self` and the link-time registration that makes
+/// [`Registry::global`] export the set.
+///
+/// Names, units, suffixes, help, buckets and label names are checked at compile time against
+/// [`rules`]; each error points at the offending token.
 #[cfg(feature = "derive")]
-pub use metrics_derive::{LabelSet, LabelValue, MetricSet};
+pub use metrics_derive::MetricSet;
+
+/// Derives [`LabelSet`](trait@LabelSet) for a struct whose fields are label values.
+///
+/// Field attribute `#[label(name = "...")]` renames a label; names are checked at compile time.
+/// Label value types: `#[derive(LabelValue)]` enums and `bool` (fixed cardinality: the family
+/// stores every combination in an array), `String`, `&'static str`, `Cow<'static, str>` and
+/// integers (open-ended: a capped map).
+#[cfg(feature = "derive")]
+pub use metrics_derive::LabelSet;
+
+/// Derives [`LabelValue`](trait@LabelValue) for a unit enum, and an inherent
+/// `const fn as_label_value(&self) -> &'static str`.
+///
+/// Container attribute `#[label(rename_all = "snake_case")]` (also `lowercase`, `UPPERCASE`,
+/// `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`);
+/// variant attribute `#[label(rename = "...")]`. Without either, the value is the variant name.
+#[cfg(feature = "derive")]
+pub use metrics_derive::LabelValue;
 
 /// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the
 /// same at compile time.

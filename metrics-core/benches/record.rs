@@ -53,6 +53,11 @@ struct BenchMetrics {
 fn record(c: &mut Criterion) {
     let m = BenchMetrics::default();
     let mut g = c.benchmark_group("record_1_thread");
+    // The floor every counter pays: one shared atomic add.
+    let baseline = std::sync::atomic::AtomicU64::new(0);
+    g.bench_function("baseline_atomic_fetch_add", |b| {
+        b.iter(|| black_box(&baseline).fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    });
     g.bench_function("counter_inc", |b| {
         b.iter(|| black_box(&m.requests_total).inc())
     });

@@ -161,10 +161,13 @@ fn kind_assertions(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
     if m.kind.is_some() {
         return TokenStream::new();
     }
+    let span = m.ty.span();
+    // Every token at the field type, the interpolated crate path too: the compiler reports a
+    // failed `const` evaluation at the `panic!` call's span.
+    let p = &respan(p.clone(), span);
     let metric = metric_trait(m, p);
     let name = &m.name;
     let mut out = TokenStream::new();
-    let span = m.ty.span();
     if guessed_kind(name) == MetricKind::Counter {
         let message = format!(
             "metric `{name}` ends in `_total`, which is reserved for counters, but its type is not a counter"
@@ -183,9 +186,27 @@ fn kind_assertions(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
             "`#[metric(buckets = ...)]` is only allowed on histogram fields; the type of `{}` is not a histogram",
             m.ident
         );
+        let p = &respan(p.clone(), buckets.span);
         out.extend(quote_spanned! {buckets.span=>
             const _: () = if !#metric::KIND.is_histogram() { #p::core::panic!(#message) };
         });
     }
     out
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }

@@ -1,4 +1,5 @@
-//! The series writer both text formats share; a [`Format`] supplies what differs.
+//! The `RegistryEncoder` both text formats share: samples are written the same way in both, so a
+//! [`Format`] supplies only what differs (the metadata lines and how floats look).
 
 use std::marker::PhantomData;
 
@@ -12,17 +13,20 @@ use crate::number::write_int;
 
 /// What differs between Prometheus 0.0.4 and OpenMetrics 1.0 text.
 pub(crate) trait Format {
-    /// Writes the `# HELP` / `# TYPE` (/ `# UNIT`) lines of a family.
+    /// Writes the metadata lines of a family (`# HELP`, `# TYPE`, `# UNIT`).
     fn header(out: &mut String, desc: &MetricDesc);
-    /// Writes a float value or bound.
+    /// Writes a float sample value or `le` bound.
     fn float(out: &mut String, f: f64);
 }
 
-/// Writes a registry into `out` in format `F`, with no allocation per series: instance labels
-/// are rendered once per instance into a reused buffer.
+/// Writes a registry into `out` in format `F`, straight into the `String`: the instance labels
+/// are escaped once per instance into a reused buffer, and nothing is allocated per series.
 pub(crate) struct Writer<'a, F> {
     out: &'a mut String,
+    /// The name of the family's samples, before the `_bucket`/`_sum`/`_count` suffixes (a
+    /// counter's ends in `_total`, in both formats).
     name: &'static str,
+    /// The current instance labels, escaped: `a="x",b="y"`.
     instance: String,
     format: PhantomData<F>,
 }
@@ -37,7 +41,8 @@ impl<'a, F: Format> Writer<'a, F> {
         }
     }
 
-    /// Writes `name{instance labels,labels,le="bound"} ` (no braces without labels).
+    /// Writes `name_suffix{instance labels,series labels,le="bound"} `, without braces when
+    /// there is no label.
     fn sample(&mut self, suffix: &str, labels: &dyn EncodeLabels, le: Option<f64>) {
         let out = &mut *self.out;
         out.push_str(self.name);
@@ -45,46 +50,56 @@ impl<'a, F: Format> Writer<'a, F> {
         let open = out.len();
         out.push('{');
         out.push_str(&self.instance);
-        let mut w = LabelWriter::<F> {
+        let mut pairs = LabelWriter {
             out,
-            first: self.instance.is_empty(),
-            format: PhantomData,
+            empty: self.instance.is_empty(),
         };
-        labels.encode(&mut w);
+        labels.encode(&mut pairs);
         if let Some(bound) = le {
-            w.sep();
-            w.out.push_str("le=\"");
-            F::float(w.out, bound);
-            w.out.push('"');
+            pairs.separate();
+            pairs.out.push_str("le=\"");
+            F::float(pairs.out, bound);
+            pairs.out.push('"');
         }
-        if w.first {
+        if pairs.empty {
             out.truncate(open);
         } else {
             out.push('}');
         }
         out.push(' ');
     }
+
+    fn int_line(&mut self, v: impl std::fmt::Display) {
+        write_int(self.out, v);
+        self.out.push('\n');
+    }
+
+    fn float_line(&mut self, f: f64) {
+        F::float(self.out, f);
+        self.out.push('\n');
+    }
 }
 
-struct LabelWriter<'a, F> {
+/// Writes the `name="value"` pairs of a series after its instance labels.
+struct LabelWriter<'a> {
     out: &'a mut String,
-    first: bool,
-    format: PhantomData<F>,
+    /// Whether no pair has been written yet.
+    empty: bool,
 }
 
-impl<F> LabelWriter<'_, F> {
-    fn sep(&mut self) {
-        if self.first {
-            self.first = false;
+impl LabelWriter<'_> {
+    fn separate(&mut self) {
+        if self.empty {
+            self.empty = false;
         } else {
             self.out.push(',');
         }
     }
 }
 
-impl<F: Format> LabelEncoder for LabelWriter<'_, F> {
+impl LabelEncoder for LabelWriter<'_> {
     fn label(&mut self, name: &str, value: LabelValueRef<'_>) {
-        self.sep();
+        self.separate();
         write_label(self.out, name, value);
     }
 }
@@ -103,42 +118,36 @@ fn write_label(out: &mut String, name: &str, value: LabelValueRef<'_>) {
 impl<F: Format> MetricEncoder for Writer<'_, F> {
     fn counter(&mut self, labels: &dyn EncodeLabels, value: u64) {
         self.sample("", labels, None);
-        write_int(self.out, value);
-        self.out.push('\n');
+        self.int_line(value);
     }
 
     fn gauge(&mut self, labels: &dyn EncodeLabels, value: i64) {
         self.sample("", labels, None);
-        write_int(self.out, value);
-        self.out.push('\n');
+        self.int_line(value);
     }
 
     fn float_gauge(&mut self, labels: &dyn EncodeLabels, value: f64) {
         self.sample("", labels, None);
-        F::float(self.out, value);
-        self.out.push('\n');
+        self.float_line(value);
     }
 
     fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &Histogram) {
-        let bounds = histogram.bounds();
+        let bounds = histogram.bounds().iter().copied();
         let mut cumulative = 0u64;
-        // Each bucket is read once: `+Inf` and `_count` are the same total.
-        for (i, n) in histogram.bucket_counts().enumerate() {
-            cumulative += n;
-            self.sample(
-                "_bucket",
-                labels,
-                Some(bounds.get(i).copied().unwrap_or(f64::INFINITY)),
-            );
-            write_int(self.out, cumulative);
-            self.out.push('\n');
+        // Each bucket is read once and `_count` is the final cumulative count, so the `+Inf`
+        // bucket and `_count` always agree, even while observations are being recorded.
+        for (bound, n) in bounds
+            .chain(std::iter::once(f64::INFINITY))
+            .zip(histogram.bucket_counts())
+        {
+            cumulative = cumulative.wrapping_add(n);
+            self.sample("_bucket", labels, Some(bound));
+            self.int_line(cumulative);
         }
         self.sample("_sum", labels, None);
-        F::float(self.out, histogram.sum());
-        self.out.push('\n');
+        self.float_line(histogram.sum());
         self.sample("_count", labels, None);
-        write_int(self.out, cumulative);
-        self.out.push('\n');
+        self.int_line(cumulative);
     }
 }
 
@@ -150,11 +159,111 @@ impl<F: Format> RegistryEncoder for Writer<'_, F> {
 
     fn instance_labels(&mut self, labels: &[(String, String)]) {
         self.instance.clear();
+        // At most: each value fully escaped, plus `="`, `"` and `,`: one allocation per scrape.
+        let room = labels.iter().map(|(n, v)| n.len() + 2 * v.len() + 4).sum();
+        self.instance.reserve(room);
         for (i, (name, value)) in labels.iter().enumerate() {
             if i > 0 {
                 self.instance.push(',');
             }
             write_label(&mut self.instance, name, LabelValueRef::Str(value));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::write_go_float;
+
+    struct Plain;
+
+    impl Format for Plain {
+        fn header(out: &mut String, desc: &MetricDesc) {
+            out.push_str("> ");
+            out.push_str(desc.name);
+            out.push('\n');
+        }
+
+        fn float(out: &mut String, f: f64) {
+            write_go_float(out, f);
+        }
+    }
+
+    const DESC: MetricDesc = MetricDesc {
+        name: "x_total",
+        help: "",
+        unit: None,
+        kind: metrics_core::MetricKind::Counter,
+        label_names: &["a", "n"],
+        field: "x",
+    };
+
+    fn pairs(out: &mut dyn LabelEncoder) {
+        out.label("a", LabelValueRef::Str("q\"\\\n"));
+        out.label("n", LabelValueRef::I64(-7));
+    }
+
+    #[test]
+    fn instance_labels_then_series_labels_then_le() {
+        static BOUNDS: [f64; 1] = [0.5];
+        let histogram = Histogram::with_buckets(&BOUNDS);
+        histogram.observe(0.25);
+        let mut out = String::new();
+        let mut w = Writer::<Plain>::new(&mut out);
+        w.family(&DESC);
+        w.counter(&metrics_core::NoLabels, 1);
+        w.counter(&pairs, 2);
+        w.instance_labels(&[("i".into(), "1".into()), ("j".into(), "\"".into())]);
+        w.counter(&metrics_core::NoLabels, 3);
+        w.counter(&pairs, 4);
+        w.histogram(
+            &|out: &mut dyn LabelEncoder| out.label("u", LabelValueRef::U64(9)),
+            &histogram,
+        );
+        w.instance_labels(&[]);
+        w.gauge(&metrics_core::NoLabels, -5);
+        w.float_gauge(&metrics_core::NoLabels, 0.5);
+        assert_eq!(
+            out,
+            r#"> x_total
+x_total 1
+x_total{a="q\"\\\n",n="-7"} 2
+x_total{i="1",j="\""} 3
+x_total{i="1",j="\"",a="q\"\\\n",n="-7"} 4
+x_total_bucket{i="1",j="\"",u="9",le="0.5"} 1
+x_total_bucket{i="1",j="\"",u="9",le="+Inf"} 1
+x_total_sum{i="1",j="\"",u="9"} 0.25
+x_total_count{i="1",j="\"",u="9"} 1
+x_total -5
+x_total 0.5
+"#
+        );
+    }
+
+    #[test]
+    fn unlabeled_histogram_has_only_le() {
+        static BOUNDS: [f64; 2] = [1.0, 2.0];
+        let histogram = Histogram::with_buckets(&BOUNDS);
+        for v in [0.5, 1.0, 1.5, 3.0, 4.0] {
+            histogram.observe(v);
+        }
+        let mut out = String::new();
+        let mut w = Writer::<Plain>::new(&mut out);
+        w.family(&MetricDesc {
+            name: "h_seconds",
+            ..DESC
+        });
+        w.histogram(&metrics_core::NoLabels, &histogram);
+        assert_eq!(
+            out,
+            r#"> h_seconds
+h_seconds_bucket{le="1"} 2
+h_seconds_bucket{le="2"} 3
+h_seconds_bucket{le="+Inf"} 5
+h_seconds_sum 10
+h_seconds_count 5
+"#
+        );
     }
 }

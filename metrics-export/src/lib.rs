@@ -1,43 +1,91 @@
-//! Everything that leaves the process: the Prometheus text format 0.0.4 and OpenMetrics 1.0
-//! text of a [`Registry`](metrics_core::Registry).
+//! Everything that leaves the process: a [`Registry`](metrics_core::Registry) as Prometheus
+//! text format 0.0.4 ([`encode_text`]) or OpenMetrics 1.0 text ([`encode_openmetrics`]).
 //!
 //! ```
+//! # use metrics_core::{Counter, EncodeMetric, Histogram, Metric, MetricDesc, MetricSet, SetInfo};
+//! # // What `#[derive(MetricSet)]` writes for the struct described below.
+//! # #[derive(Default)]
+//! # struct WorkerMetrics { jobs_total: Counter, job_duration_seconds: Histogram }
+//! # impl MetricSet for WorkerMetrics {
+//! #     const INFO: &'static SetInfo = &SetInfo {
+//! #         name: "WorkerMetrics",
+//! #         module: module_path!(),
+//! #         metrics: &[
+//! #             MetricDesc { name: "worker_jobs_total", help: "Jobs processed", unit: None,
+//! #                 kind: Counter::KIND, label_names: &[], field: "jobs_total" },
+//! #             MetricDesc { name: "worker_job_duration_seconds", help: "Time per job",
+//! #                 unit: Some("seconds"), kind: Histogram::KIND, label_names: &[],
+//! #                 field: "job_duration_seconds" },
+//! #         ],
+//! #     };
+//! #     fn metric(&self, index: usize) -> Option<&dyn EncodeMetric> {
+//! #         [&self.jobs_total as &dyn EncodeMetric, &self.job_duration_seconds].get(index).copied()
+//! #     }
+//! # }
+//! # impl WorkerMetrics {
+//! #     fn new() -> Self {
+//! #         static BOUNDS: [f64; 2] = [0.5, 1.0];
+//! #         Self { jobs_total: Counter::new(), job_duration_seconds: Histogram::with_buckets(&BOUNDS) }
+//! # } }
 //! use std::sync::Arc;
-//! use metrics_core::{Counter, MetricSet, Registry};
+//! use metrics_core::Registry;
 //!
-//! /// Worker metrics.
-//! #[derive(MetricSet)]
-//! #[metric_set(prefix = "worker", global = false)]
-//! struct WorkerMetrics {
-//!     /// Jobs processed
-//!     jobs_total: Counter,
-//! }
-//!
-//! let m = Arc::new(WorkerMetrics::default());
+//! // A `#[derive(MetricSet)]` struct with `#[metric_set(prefix = "worker")]` and two fields:
+//! // `jobs_total: Counter` and `job_duration_seconds: Histogram` (`buckets = [0.5, 1.0]`,
+//! // `unit = "seconds"`).
+//! let m = Arc::new(WorkerMetrics::new());
 //! let registry = Registry::new();
 //! registry.register(m.clone());
 //! m.jobs_total.inc();
+//! m.job_duration_seconds.observe(0.75);
 //!
-//! assert_eq!(metrics_export::encode_text(&registry), "\
-//! ## HELP worker_jobs_total Jobs processed
+//! assert_eq!(metrics_export::encode_text(&registry), r#"# HELP worker_jobs_total Jobs processed
 //! ## TYPE worker_jobs_total counter
 //! worker_jobs_total 1
-//! ");
-//! assert_eq!(metrics_export::encode_openmetrics(&registry), "\
+//! ## HELP worker_job_duration_seconds Time per job
+//! ## TYPE worker_job_duration_seconds histogram
+//! worker_job_duration_seconds_bucket{le="0.5"} 0
+//! worker_job_duration_seconds_bucket{le="1"} 1
+//! worker_job_duration_seconds_bucket{le="+Inf"} 1
+//! worker_job_duration_seconds_sum 0.75
+//! worker_job_duration_seconds_count 1
+//! "#);
+//! assert_eq!(metrics_export::encode_openmetrics(&registry), r#"# TYPE worker_jobs counter
 //! ## HELP worker_jobs Jobs processed
-//! ## TYPE worker_jobs counter
 //! worker_jobs_total 1
+//! ## TYPE worker_job_duration_seconds histogram
+//! ## UNIT worker_job_duration_seconds seconds
+//! ## HELP worker_job_duration_seconds Time per job
+//! worker_job_duration_seconds_bucket{le="0.5"} 0
+//! worker_job_duration_seconds_bucket{le="1.0"} 1
+//! worker_job_duration_seconds_bucket{le="+Inf"} 1
+//! worker_job_duration_seconds_sum 0.75
+//! worker_job_duration_seconds_count 1
 //! ## EOF
-//! ");
+//! "#);
 //! ```
 //!
-//! Neither encoder allocates per series: they write straight into one `String`
-//! ([`write_text`] and [`write_openmetrics`] reuse the caller's).
+//! Serve the output with [`TEXT_CONTENT_TYPE`] or [`OPENMETRICS_CONTENT_TYPE`]. Neither encoder
+//! allocates per series: both write straight into one `String`, and [`write_text`] and
+//! [`write_openmetrics`] append to the caller's, so a scrape loop can reuse its buffer.
+//!
+//! The two formats differ in:
+//! - metadata: 0.0.4 writes `# HELP` and `# TYPE` under the full name (a counter's ends in
+//!   `_total`); OpenMetrics writes `# TYPE`, `# UNIT` (when the metric has a unit) and `# HELP`
+//!   under the family name (a counter's without `_total`; its sample keeps it), and ends with
+//!   `# EOF`;
+//! - floats: 0.0.4 writes them as the Prometheus Go client (`1`, `0.25`, `1e-05`, `1e+06`);
+//!   OpenMetrics in its canonical form, which adds `.0` to integral values (`1.0`, `10.0`);
+//! - HELP escaping: `\` and line feed in 0.0.4; also `"` in OpenMetrics.
+//!
+//! Integer values (counters, gauges, bucket counts, `_count`) are written exactly in both.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod encoder;
 mod escape;
+#[cfg(test)]
+mod fixtures;
 mod number;
 mod openmetrics;
 mod text;

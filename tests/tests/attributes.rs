@@ -45,12 +45,12 @@ svc_heap_bytes 4096
     assert_eq!(
         openmetrics_of(&m),
         "\
-# HELP svc_renamed First line of the help, second line after trimming. A new paragraph.
 # TYPE svc_renamed counter
+# HELP svc_renamed First line of the help, second line after trimming. A new paragraph.
 svc_renamed_total 1
-# HELP svc_heap_bytes Explicit help
 # TYPE svc_heap_bytes gauge
 # UNIT svc_heap_bytes bytes
+# HELP svc_heap_bytes Explicit help
 svc_heap_bytes 4096
 # EOF
 "

@@ -39,11 +39,11 @@ metrics_series_overflow_total{metric=\"odd_total\"} 0
     assert_eq!(
         openmetrics_of(&m),
         "\
-# HELP odd Back\\\\slash \\\"quoted\\\" and\\nnewline, ünïcödé ✓
 # TYPE odd counter
+# HELP odd Back\\\\slash \\\"quoted\\\" and\\nnewline, ünïcödé ✓
 odd_total{path=\"C:\\\\dir\\\\\\\"x\\\"\\nnext ✓\"} 1
-# HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 # TYPE metrics_series_overflow counter
+# HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric=\"odd_total\"} 0
 # EOF
 "

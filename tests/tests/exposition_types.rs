@@ -39,14 +39,14 @@ app_load_ratio 1e-05
     assert_eq!(
         openmetrics_of(&m),
         "\
-# HELP app_jobs Jobs done
 # TYPE app_jobs counter
+# HELP app_jobs Jobs done
 app_jobs_total 1000000
-# HELP app_queue_depth Queue depth
 # TYPE app_queue_depth gauge
+# HELP app_queue_depth Queue depth
 app_queue_depth -3
-# HELP app_load_ratio Load average
 # TYPE app_load_ratio gauge
+# HELP app_load_ratio Load average
 app_load_ratio 1e-05
 # EOF
 "
@@ -127,8 +127,8 @@ request_duration_seconds_count 5
     assert_eq!(
         openmetrics_of(&m),
         "\
-# HELP request_duration_seconds Request latency
 # TYPE request_duration_seconds histogram
+# HELP request_duration_seconds Request latency
 request_duration_seconds_bucket{le=\"0.005\"} 1
 request_duration_seconds_bucket{le=\"0.01\"} 1
 request_duration_seconds_bucket{le=\"0.025\"} 1

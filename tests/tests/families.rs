@@ -204,7 +204,7 @@ metrics_series_overflow_total{metric=\"latency_seconds\"} 0
     let om = openmetrics_of(&m);
     assert!(
         om.ends_with(
-            "# TYPE metrics_series_overflow counter\nmetrics_series_overflow_total{metric=\"requests_total\"} 3\nmetrics_series_overflow_total{metric=\"latency_seconds\"} 0\n# EOF\n"
+            "# TYPE metrics_series_overflow counter\n# HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap\nmetrics_series_overflow_total{metric=\"requests_total\"} 3\nmetrics_series_overflow_total{metric=\"latency_seconds\"} 0\n# EOF\n"
         ),
         "{om}"
     );

@@ -107,22 +107,22 @@ palingenesis_resume_duration_seconds_count 2
     assert_eq!(
         om,
         "\
-# HELP palingenesis_resumes Total number of resume operations attempted
 # TYPE palingenesis_resumes counter
+# HELP palingenesis_resumes Total number of resume operations attempted
 palingenesis_resumes_total{reason=\"rate_limit\"} 1
 palingenesis_resumes_total{reason=\"context_exhausted\"} 0
 palingenesis_resumes_total{reason=\"manual\"} 0
-# HELP palingenesis_resumes_success Total number of successful resumes
 # TYPE palingenesis_resumes_success counter
+# HELP palingenesis_resumes_success Total number of successful resumes
 palingenesis_resumes_success_total 2
-# HELP palingenesis_daemon_state Current daemon state (1=monitoring, 2=paused, 3=waiting, 4=resuming)
 # TYPE palingenesis_daemon_state gauge
+# HELP palingenesis_daemon_state Current daemon state (1=monitoring, 2=paused, 3=waiting, 4=resuming)
 palingenesis_daemon_state 1
-# HELP palingenesis_context_usage_ratio Fraction of the context window in use
 # TYPE palingenesis_context_usage_ratio gauge
+# HELP palingenesis_context_usage_ratio Fraction of the context window in use
 palingenesis_context_usage_ratio 0.75
-# HELP palingenesis_resume_duration_seconds Time taken for resume operations
 # TYPE palingenesis_resume_duration_seconds histogram
+# HELP palingenesis_resume_duration_seconds Time taken for resume operations
 palingenesis_resume_duration_seconds_bucket{le=\"0.1\"} 0
 palingenesis_resume_duration_seconds_bucket{le=\"0.5\"} 1
 palingenesis_resume_duration_seconds_bucket{le=\"1.0\"} 1

@@ -244,8 +244,17 @@ fn has_component(name: &str, word: &str) -> bool {
 fn check_units(name: &str) -> Result<(), String> {
     for (abbrev, base) in ABBREVIATED_UNITS {
         if has_component(name, abbrev) {
+            // `m` is meters or minutes: no single name to suggest.
+            let write = if base.contains('`') {
+                format!("write `{base}`")
+            } else {
+                format!(
+                    "write `{}` (and record in {base})",
+                    replace_component(name, abbrev, base)
+                )
+            };
             return Err(format!(
-                "metric name `{name}` uses the abbreviated unit `{abbrev}`; Prometheus names spell out base units: write `{base}` (and record in that unit)"
+                "metric name `{name}` uses the abbreviated unit `{abbrev}`; Prometheus names spell out base units: {write}"
             ));
         }
     }
@@ -254,7 +263,8 @@ fn check_units(name: &str) -> Result<(), String> {
             let unit = format!("{prefix}{base}");
             if name.contains(&unit) {
                 return Err(format!(
-                    "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units: write `{base}` (and record in `{base}`)"
+                    "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units: write `{}` (and record in {base})",
+                    name.replace(&unit, base)
                 ));
             }
         }
@@ -262,11 +272,20 @@ fn check_units(name: &str) -> Result<(), String> {
     for unit in TIME_UNITS {
         if has_component(name, unit) {
             return Err(format!(
-                "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units: write `seconds` (and record in seconds)"
+                "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units: write `{}` (and record in seconds)",
+                replace_component(name, unit, "seconds")
             ));
         }
     }
     Ok(())
+}
+
+/// `name` with each of its `_`-separated components equal to `from` replaced by `to`.
+fn replace_component(name: &str, from: &str, to: &str) -> String {
+    name.split('_')
+        .map(|c| if c == from { to } else { c })
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Checks a `#[metric(unit = "...")]` against the metric's name: the name must already end with it.
@@ -374,19 +393,69 @@ fn round_bound(x: f64) -> f64 {
     s.parse().unwrap_or(x)
 }
 
-/// `count` bounds `start, start * factor, start * factor², ...` (the `exponential(...)` helper).
-pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, String> {
+/// An argument of a bucket helper (`exponential(start, factor, count)`,
+/// `linear(start, width, count)`) that breaks its rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelperError {
+    /// The offending argument: 0 for `start`, 1 for `factor` or `width`, 2 for `count`.
+    pub argument: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn helper_error(argument: usize, message: String) -> HelperError {
+    HelperError { argument, message }
+}
+
+/// Checks the arguments of `exponential(start, factor, count)`.
+pub fn check_exponential(start: f64, factor: f64, count: usize) -> Result<(), HelperError> {
     if !(start.is_finite() && start > 0.0) {
-        return Err(format!("`exponential` needs a start above 0, got {start}"));
+        return Err(helper_error(
+            0,
+            format!("`exponential` needs a start above 0, got {start}"),
+        ));
     }
     if !(factor.is_finite() && factor > 1.0) {
-        return Err(format!(
-            "`exponential` needs a factor above 1, got {factor}"
+        return Err(helper_error(
+            1,
+            format!("`exponential` needs a factor above 1, got {factor}"),
         ));
     }
     if count == 0 {
-        return Err("`exponential` needs a count of at least 1 bucket".to_owned());
+        return Err(helper_error(
+            2,
+            "`exponential` needs a count of at least 1 bucket".to_owned(),
+        ));
     }
+    Ok(())
+}
+
+/// Checks the arguments of `linear(start, width, count)`.
+pub fn check_linear(start: f64, width: f64, count: usize) -> Result<(), HelperError> {
+    if !(start.is_finite() && start >= 0.0) {
+        return Err(helper_error(
+            0,
+            format!("`linear` needs a start of 0 or above, got {start}"),
+        ));
+    }
+    if !(width.is_finite() && width > 0.0) {
+        return Err(helper_error(
+            1,
+            format!("`linear` needs a width above 0, got {width}"),
+        ));
+    }
+    if count == 0 {
+        return Err(helper_error(
+            2,
+            "`linear` needs a count of at least 1 bucket".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// `count` bounds `start, start * factor, start * factor², ...` (the `exponential(...)` helper).
+pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, String> {
+    check_exponential(start, factor, count).map_err(|e| e.message)?;
     let bounds: Vec<f64> = (0..count)
         .map(|i| round_bound(start * factor.powi(i32::try_from(i).unwrap_or(i32::MAX))))
         .collect();
@@ -396,15 +465,7 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
 
 /// `count` bounds `start, start + width, start + 2 * width, ...` (the `linear(...)` helper).
 pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>, String> {
-    if !(start.is_finite() && start >= 0.0) {
-        return Err(format!("`linear` needs a start of 0 or above, got {start}"));
-    }
-    if !(width.is_finite() && width > 0.0) {
-        return Err(format!("`linear` needs a width above 0, got {width}"));
-    }
-    if count == 0 {
-        return Err("`linear` needs a count of at least 1 bucket".to_owned());
-    }
+    check_linear(start, width, count).map_err(|e| e.message)?;
     #[allow(clippy::cast_precision_loss)]
     let bounds: Vec<f64> = (0..count)
         .map(|i| round_bound(start + width * i as f64))
@@ -438,9 +499,10 @@ mod tests {
             ("__x", MetricKind::Gauge, "metric name `__x` starts with `__`, which Prometheus reserves for internal use: write `x`"),
             ("a:b", MetricKind::Gauge, "metric name `a:b` contains `:`, which Prometheus reserves for recording rules: write `a_b`"),
             ("queueDepth", MetricKind::Gauge, "metric name `queueDepth` must be snake_case: write `queue_depth`"),
-            ("latency_ms", MetricKind::Gauge, "metric name `latency_ms` uses the abbreviated unit `ms`; Prometheus names spell out base units: write `seconds` (and record in that unit)"),
-            ("latency_milliseconds", MetricKind::Histogram, "metric name `latency_milliseconds` uses the unit `milliseconds`; Prometheus uses base units: write `seconds` (and record in `seconds`)"),
-            ("uptime_minutes", MetricKind::Gauge, "metric name `uptime_minutes` uses the unit `minutes`; Prometheus uses base units: write `seconds` (and record in seconds)"),
+            ("latency_ms", MetricKind::Gauge, "metric name `latency_ms` uses the abbreviated unit `ms`; Prometheus names spell out base units: write `latency_seconds` (and record in seconds)"),
+            ("distance_m", MetricKind::Gauge, "metric name `distance_m` uses the abbreviated unit `m`; Prometheus names spell out base units: write `meters` or `seconds`"),
+            ("latency_milliseconds", MetricKind::Histogram, "metric name `latency_milliseconds` uses the unit `milliseconds`; Prometheus uses base units: write `latency_seconds` (and record in seconds)"),
+            ("uptime_minutes", MetricKind::Gauge, "metric name `uptime_minutes` uses the unit `minutes`; Prometheus uses base units: write `uptime_seconds` (and record in seconds)"),
             ("jobs_count", MetricKind::Gauge, "gauge name `jobs_count` ends in `_count`, which the exposition formats reserve for the samples of histograms: write `jobs` or another name"),
             ("queue_gauge", MetricKind::Gauge, "metric name `queue_gauge` names its type `gauge`; the type is already in `# TYPE`: remove `gauge` from the name"),
             ("", MetricKind::Gauge, "metric name is empty"),
@@ -497,6 +559,9 @@ mod tests {
         assert!(exponential_buckets(0.0, 2.0, 3).is_err());
         assert!(exponential_buckets(1.0, 1.0, 3).is_err());
         assert!(linear_buckets(1.0, 1.0, 0).is_err());
+        assert_eq!(check_exponential(0.0, 2.0, 3).unwrap_err().argument, 0);
+        assert_eq!(check_exponential(1.0, 1.0, 3).unwrap_err().argument, 1);
+        assert_eq!(check_linear(0.0, 1.0, 0).unwrap_err().argument, 2);
         assert_eq!(
             claimed_names("x_total", MetricKind::Counter),
             ["x", "x_total", "x_created"]

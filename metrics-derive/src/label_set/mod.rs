@@ -30,6 +30,9 @@ struct FieldAttrs {
 }
 
 pub fn derive(input: &syn::DeriveInput) -> TokenStream {
+    if let Err(e) = check_shape(input) {
+        return e.to_compile_error();
+    }
     let attrs = match SetAttrs::from_derive_input(input) {
         Ok(attrs) => attrs,
         Err(e) => return e.write_errors(),
@@ -38,6 +41,33 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
         Ok(out) => out,
         Err(e) => e.write_errors(),
     }
+}
+
+/// What darling's `supports(struct_named)` would reject, said at the offending token rather than
+/// at the derive's name.
+fn check_shape(input: &syn::DeriveInput) -> syn::Result<()> {
+    let (span, message) = match &input.data {
+        syn::Data::Struct(s) => match &s.fields {
+            syn::Fields::Named(_) => return Ok(()),
+            syn::Fields::Unnamed(fields) => (
+                fields.paren_token.span.join(),
+                "`#[derive(LabelSet)]` needs named fields, since each field's name is its label's name",
+            ),
+            syn::Fields::Unit => (
+                input.ident.span(),
+                "`#[derive(LabelSet)]` needs named fields, one per label: `struct Labels { ... }`",
+            ),
+        },
+        syn::Data::Enum(e) => (
+            e.enum_token.span,
+            "`#[derive(LabelSet)]` is not supported on enums: declare a struct with one named field per label, and derive `LabelValue` for an enum of a label's values",
+        ),
+        syn::Data::Union(u) => (
+            u.union_token.span,
+            "`#[derive(LabelSet)]` is not supported on unions: declare a struct with one named field per label",
+        ),
+    };
+    Err(syn::Error::new(span, message))
 }
 
 fn expand(input: &SetAttrs) -> darling::Result<TokenStream> {
@@ -128,12 +158,12 @@ fn expand(input: &SetAttrs) -> darling::Result<TokenStream> {
     Ok(quote! {
         #[automatically_derived]
         impl #impl_g #p::LabelSet for #ident #ty_g #where_c {
-            const NAMES: &'static [&'static str] = &[#(#names),*];
-            const FIXED_CARDINALITY: usize = 1 #(#cardinality)*;
-            const OPEN_ENDED: bool = false #(#open)*;
+            const NAMES: &'static [&'static #p::core::primitive::str] = &[#(#names),*];
+            const FIXED_CARDINALITY: #p::core::primitive::usize = 1 #(#cardinality)*;
+            const OPEN_ENDED: #p::core::primitive::bool = false #(#open)*;
 
             #[inline]
-            fn fixed_index(&self) -> usize {
+            fn fixed_index(&self) -> #p::core::primitive::usize {
                 #fixed_index_body
             }
 
@@ -141,7 +171,7 @@ fn expand(input: &SetAttrs) -> darling::Result<TokenStream> {
                 #encode_body
             }
 
-            fn encode_fixed(index: usize, out: &mut dyn #p::LabelEncoder) {
+            fn encode_fixed(index: #p::core::primitive::usize, out: &mut dyn #p::LabelEncoder) {
                 #encode_fixed_body
             }
         }

@@ -29,6 +29,9 @@ struct VariantAttrs {
 }
 
 pub fn derive(input: &syn::DeriveInput) -> TokenStream {
+    if let Err(e) = check_shape(input) {
+        return e.to_compile_error();
+    }
     let attrs = match EnumAttrs::from_derive_input(input) {
         Ok(attrs) => attrs,
         Err(e) => return e.write_errors(),
@@ -37,6 +40,45 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
         Ok(out) => out,
         Err(e) => e.write_errors(),
     }
+}
+
+/// What darling's `supports(enum_unit)` would reject, said at the offending tokens rather than at
+/// the derive's name.
+fn check_shape(input: &syn::DeriveInput) -> syn::Result<()> {
+    let data = match &input.data {
+        syn::Data::Enum(data) => data,
+        syn::Data::Struct(syn::DataStruct {
+            struct_token: syn::token::Struct { span },
+            ..
+        })
+        | syn::Data::Union(syn::DataUnion {
+            union_token: syn::token::Union { span },
+            ..
+        }) => {
+            return Err(syn::Error::new(
+                *span,
+                "`#[derive(LabelValue)]` is only supported on enums of unit variants, one per value",
+            ));
+        }
+    };
+    let mut errors: Option<syn::Error> = None;
+    for variant in &data.variants {
+        if matches!(variant.fields, syn::Fields::Unit) {
+            continue;
+        }
+        let error = syn::Error::new_spanned(
+            &variant.fields,
+            format!(
+                "variant `{}` cannot hold data: a `#[derive(LabelValue)]` enum lists every value of its label; for values not known in advance, make the label a `String`",
+                variant.ident
+            ),
+        );
+        match &mut errors {
+            Some(all) => all.combine(error),
+            None => errors = Some(error),
+        }
+    }
+    errors.map_or(Ok(()), Err)
 }
 
 fn expand(input: &EnumAttrs) -> darling::Result<TokenStream> {
@@ -109,16 +151,16 @@ fn expand(input: &EnumAttrs) -> darling::Result<TokenStream> {
     Ok(quote! {
         #[automatically_derived]
         impl #impl_g #p::LabelValue for #ident #ty_g #where_c {
-            const CARDINALITY: usize = #count;
-            const OPEN_ENDED: bool = false;
+            const CARDINALITY: #p::core::primitive::usize = #count;
+            const OPEN_ENDED: #p::core::primitive::bool = false;
 
             #[inline]
-            fn fixed_index(&self) -> usize {
+            fn fixed_index(&self) -> #p::core::primitive::usize {
                 match self { #(#arms,)* }
             }
 
-            fn fixed_value(index: usize) -> #p::LabelValueRef<'static> {
-                const VALUES: [&str; #count] = [#(#strs),*];
+            fn fixed_value(index: #p::core::primitive::usize) -> #p::LabelValueRef<'static> {
+                const VALUES: [&#p::core::primitive::str; #count] = [#(#strs),*];
                 #p::LabelValueRef::Str(VALUES[index % #count])
             }
 
@@ -130,7 +172,7 @@ fn expand(input: &EnumAttrs) -> darling::Result<TokenStream> {
         #[automatically_derived]
         impl #impl_g #ident #ty_g #where_c {
             #[doc = #doc]
-            pub const fn as_label_value(&self) -> &'static str {
+            pub const fn as_label_value(&self) -> &'static #p::core::primitive::str {
                 match self { #(#value_arms,)* }
             }
         }

@@ -1,9 +1,9 @@
 //! The user's struct as the expansion sees it, once every rule has passed.
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::{GenericArgument, PathArguments, Type};
 
-use super::attr::Buckets;
 use crate::rules::MetricKind;
 
 /// A validated `#[derive(MetricSet)]` struct.
@@ -24,14 +24,34 @@ pub struct MetricField<'a> {
     pub ty: &'a Type,
     /// Prefix included.
     pub name: String,
+    /// As written: the field's identifier or `name = "..."`, without the prefix.
+    pub base: String,
     /// The token the name comes from: `name = "..."`'s value, else the field's identifier.
     pub name_span: Span,
     pub help: String,
     pub unit: Option<String>,
     /// The kind read off the type's last path segment, when it is one of ours.
     pub kind: Option<MetricKind>,
-    pub buckets: Option<&'a Buckets>,
+    /// Whether the type is written `Family<_, _>`.
+    pub family: bool,
+    pub buckets: Option<Bounds>,
     pub max_series: Option<usize>,
+}
+
+/// The bounds of `#[metric(buckets = ...)]`, evaluated and checked.
+pub struct Bounds {
+    pub values: Vec<f64>,
+    /// The `buckets = ...` value, where a check left to the compiler (on an alias) points.
+    pub range: (Span, Span),
+}
+
+/// The spans of the first and the last token of `tokens`: what an error about all of them spans,
+/// since a stable proc-macro cannot join two spans into one.
+pub fn span_range(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut iter = tokens.to_token_stream().into_iter();
+    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
+    let last = iter.last().map_or(first, |t| t.span());
+    (first, last)
 }
 
 /// The kind of a field type and whether it is a `Family`, read off the syntax: the last path

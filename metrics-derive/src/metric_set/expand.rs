@@ -1,12 +1,11 @@
 //! Code generation for a validated metric set.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
+use proc_macro2::{Literal, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
 
-use super::ast::{MetricField, Set};
+use super::ast::{span_range, MetricField, Set};
 use super::valid::guessed_kind;
-use crate::rules::MetricKind;
+use crate::rules::{self, MetricKind};
 
 pub fn expand(set: &Set<'_>) -> TokenStream {
     let ident = set.ident;
@@ -22,14 +21,15 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             Some(u) => quote!(#p::core::option::Option::Some(#u)),
             None => quote!(#p::core::option::Option::None),
         };
-        let metric = metric_trait(m, &p);
+        let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
+        let label_names = metric_of(m, |last| quote_spanned!(last=> .label_names));
         quote! {
             #p::MetricDesc {
                 name: #name,
                 help: #help,
                 unit: #unit,
-                kind: #metric::KIND,
-                label_names: #metric::LABEL_NAMES,
+                kind: #kind,
+                label_names: #label_names,
                 field: #field,
             }
         }
@@ -39,21 +39,17 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
     } else {
         let arms = set.metrics.iter().enumerate().map(|(i, m)| {
             let f = m.ident;
-            let ty = m.ty;
-            // Through a `Metric` bound, spanned at the type: a type that is not a metric gets
-            // the one `on_unimplemented` message, not a second one about `EncodeMetric`.
-            let metric = quote_spanned!(ty.span()=> #p::as_encode_metric::<#ty>);
-            quote!(#i => #p::core::option::Option::Some(#metric(&self.#f)))
+            let metric = metric_of(m, |last| quote_spanned!(last=> .erase(&self.#f)));
+            quote!(#i => #p::core::option::Option::Some(#metric))
         });
         quote!(match index { #(#arms,)* _ => #p::core::option::Option::None })
     };
 
     let builds = set.metrics.iter().map(|m| {
         let f = m.ident;
-        let metric = metric_trait(m, &p);
-        let buckets = match m.buckets {
+        let buckets = match &m.buckets {
             Some(b) => {
-                let bounds = b.bounds.iter().map(|v| Literal::f64_suffixed(*v));
+                let bounds = b.values.iter().map(|v| Literal::f64_suffixed(*v));
                 quote!(#p::core::option::Option::Some(&[#(#bounds),*]))
             }
             None => quote!(#p::core::option::Option::None),
@@ -62,9 +58,12 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             Some(n) => quote!(#p::core::option::Option::Some(#n)),
             None => quote!(#p::core::option::Option::None),
         };
-        quote! {
-            #f: #metric::build(&#p::MetricOptions { buckets: #buckets, max_series: #max_series })
-        }
+        let metric = metric_of(m, |last| {
+            quote_spanned! {last=>
+                .build(&#p::MetricOptions { buckets: #buckets, max_series: #max_series })
+            }
+        });
+        quote!(#f: #metric)
     });
     let skipped = set
         .skipped
@@ -76,39 +75,63 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    let assertions = if set.generics.params.is_empty() {
-        set.metrics.iter().map(|m| kind_assertions(m, &p)).collect()
+    // `const` items cannot use the generic parameters of a generic set.
+    let assertions: TokenStream = if set.generics.params.is_empty() {
+        set.metrics
+            .iter()
+            .map(|m| field_assertions(m, &p))
+            .collect()
     } else {
         TokenStream::new()
     };
+    let assertions = if assertions.is_empty() {
+        assertions
+    } else {
+        let helper = has_label_helper(&p);
+        quote!(#helper #assertions)
+    };
 
+    let helper = if set.metrics.is_empty() {
+        TokenStream::new()
+    } else {
+        metric_helper(&p)
+    };
+
+    // In an anonymous `const` so that the helpers' names stay out of the user's module.
     quote! {
-        #[automatically_derived]
-        impl #impl_g #p::MetricSet for #ident #ty_g #where_c {
-            const INFO: &'static #p::SetInfo = &#p::SetInfo {
-                name: #ident_str,
-                module: #p::core::module_path!(),
-                metrics: &[#(#descs),*],
-            };
+        const _: () = {
+            #helper
 
-            #[inline]
-            fn metric(&self, index: usize) -> #p::core::option::Option<&dyn #p::EncodeMetric> {
-                #metric_body
-            }
-        }
+            #[automatically_derived]
+            impl #impl_g #p::MetricSet for #ident #ty_g #where_c {
+                const INFO: &'static #p::SetInfo = &#p::SetInfo {
+                    name: #ident_str,
+                    module: #p::core::module_path!(),
+                    metrics: &[#(#descs),*],
+                };
 
-        #[automatically_derived]
-        impl #impl_g #p::core::default::Default for #ident #ty_g #where_c {
-            fn default() -> Self {
-                Self {
-                    #(#builds,)*
-                    #(#skipped,)*
+                #[inline]
+                fn metric(
+                    &self,
+                    index: #p::core::primitive::usize,
+                ) -> #p::core::option::Option<&dyn #p::EncodeMetric> {
+                    #metric_body
                 }
             }
-        }
 
-        #global
-        #assertions
+            #[automatically_derived]
+            impl #impl_g #p::core::default::Default for #ident #ty_g #where_c {
+                fn default() -> Self {
+                    Self {
+                        #(#builds,)*
+                        #(#skipped,)*
+                    }
+                }
+            }
+
+            #global
+            #assertions
+        };
     }
 }
 
@@ -117,10 +140,53 @@ pub fn private(krate: &syn::Path) -> TokenStream {
     quote!(#krate::__private)
 }
 
-/// `<Ty as Metric>`, spanned at the field type so a type that is not a metric is reported there.
-fn metric_trait(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
+/// Every use of a field's `Metric` impl goes through this one generic function, called at the
+/// field type (see [`metric_of`]): a type that is not a metric then breaks one bound at one span,
+/// which rustc reports once, with `Metric`'s `on_unimplemented` message, rather than once per use.
+/// Its methods have no bound, so that nothing else fails.
+fn metric_helper(p: &TokenStream) -> TokenStream {
+    quote! {
+        struct __Metric<M> {
+            kind: #p::MetricKind,
+            label_names: &'static [&'static #p::core::primitive::str],
+            build: fn(&#p::MetricOptions) -> M,
+            erase: fn(&M) -> &dyn #p::EncodeMetric,
+        }
+
+        const fn __metric<M: #p::Metric>() -> __Metric<M> {
+            __Metric {
+                kind: M::KIND,
+                label_names: M::LABEL_NAMES,
+                build: M::build,
+                erase: #p::as_encode_metric::<M>,
+            }
+        }
+
+        impl<M> __Metric<M> {
+            #[inline]
+            fn build(&self, options: &#p::MetricOptions) -> M {
+                (self.build)(options)
+            }
+
+            #[inline]
+            fn erase<'a>(&self, metric: &'a M) -> &'a dyn #p::EncodeMetric {
+                (self.erase)(metric)
+            }
+        }
+    }
+}
+
+/// `__metric::<Ty>()` followed by `rest` (a field or method call, spanned at the given span),
+/// every token spanned from the first to the last token of the field type. rustc checks the type
+/// of each expression at that expression's span; spanned so, each check lands exactly where the
+/// struct's own check of the field type does, and the same error is reported once.
+fn metric_of(m: &MetricField<'_>, rest: impl FnOnce(Span) -> TokenStream) -> TokenStream {
     let ty = m.ty;
-    quote_spanned!(ty.span()=> <#ty as #p::Metric>)
+    let (first, last) = span_range(ty);
+    let head = quote_spanned!(first=> __metric::<);
+    let tail = quote_spanned!(last=> >());
+    let rest = rest(last);
+    quote!(#head #ty #tail #rest)
 }
 
 fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
@@ -155,58 +221,117 @@ fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
     }
 }
 
-/// For a field whose type does not show its kind (an alias, a wrapper): the name and attribute
-/// rules that depend on the kind, as `const` assertions on `<Ty as Metric>::KIND`.
-fn kind_assertions(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
-    if m.kind.is_some() {
+/// The rules the compiler checks, as a `const` assertion named after the field (so that rustc's
+/// "evaluation of `_::requests` failed here" names it too): for a field whose type does not show
+/// its kind (an alias, a wrapper), the name and attribute rules that depend on `Metric::KIND`;
+/// for a histogram family, that no label is named `le`.
+fn field_assertions(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
+    let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
+    let name = &m.name;
+    // The compiler reports a failed `const` evaluation at the `panic!` call, so the call is
+    // spanned over the offending tokens: the field type, or the `buckets` value.
+    let panic = |range: (Span, Span), message: String| {
+        respan_range(quote!(#p::core::panic!(#message)), range)
+    };
+    let ty_range = span_range(m.ty);
+    let mut checks = TokenStream::new();
+    if m.kind.is_none() {
+        checks.extend(if guessed_kind(name) == MetricKind::Counter {
+            let panic = panic(
+                ty_range,
+                format!("metric `{name}` ends in `_total`, which is reserved for counters, but its type is not a counter"),
+            );
+            quote!(if !#kind.is_counter() { #panic })
+        } else {
+            let panic = panic(
+                ty_range,
+                format!(
+                    "counter name `{name}` must end in `_total`: write `{}_total`",
+                    m.base
+                ),
+            );
+            quote!(if #kind.is_counter() { #panic })
+        });
+        if let Some(buckets) = &m.buckets {
+            let panic = panic(
+                buckets.range,
+                format!(
+                    "`#[metric(buckets = ...)]` is only allowed on histogram fields; the type of `{}` is not a histogram",
+                    m.ident
+                ),
+            );
+            checks.extend(quote!(if !#kind.is_histogram() { #panic }));
+        }
+    }
+    if m.kind.is_none() || (m.kind == Some(MetricKind::Histogram) && m.family) {
+        let reserved = rules::check_label_name_for("le", MetricKind::Histogram)
+            .err()
+            .unwrap_or_default();
+        let label_names = metric_of(m, |last| quote_spanned!(last=> .label_names));
+        let panic = panic(ty_range, reserved);
+        checks.extend(quote! {
+            if #kind.is_histogram() && __has_label(#label_names, "le") { #panic }
+        });
+    }
+    if checks.is_empty() {
         return TokenStream::new();
     }
-    let span = m.ty.span();
-    // Every token at the field type, the interpolated crate path too: the compiler reports a
-    // failed `const` evaluation at the `panic!` call's span.
-    let p = &respan(p.clone(), span);
-    let metric = metric_trait(m, p);
-    let name = &m.name;
-    let mut out = TokenStream::new();
-    if guessed_kind(name) == MetricKind::Counter {
-        let message = format!(
-            "metric `{name}` ends in `_total`, which is reserved for counters, but its type is not a counter"
-        );
-        out.extend(quote_spanned! {span=>
-            const _: () = if !#metric::KIND.is_counter() { #p::core::panic!(#message) };
-        });
-    } else {
-        let message = format!("counter name `{name}` must end in `_total`: write `{name}_total`");
-        out.extend(quote_spanned! {span=>
-            const _: () = if #metric::KIND.is_counter() { #p::core::panic!(#message) };
-        });
+    let field = m.ident;
+    quote! {
+        #[allow(dead_code, non_upper_case_globals)]
+        const #field: () = { #checks };
     }
-    if let Some(buckets) = m.buckets {
-        let message = format!(
-            "`#[metric(buckets = ...)]` is only allowed on histogram fields; the type of `{}` is not a histogram",
-            m.ident
-        );
-        let p = &respan(p.clone(), buckets.span);
-        out.extend(quote_spanned! {buckets.span=>
-            const _: () = if !#metric::KIND.is_histogram() { #p::core::panic!(#message) };
-        });
-    }
-    out
 }
 
-/// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let proc_macro2::TokenTree::Group(g) = &tt {
+/// `const fn __has_label(names, name) -> bool`, for [`field_assertions`]: `str` equality is not `const`.
+fn has_label_helper(p: &TokenStream) -> TokenStream {
+    quote! {
+        #[allow(dead_code)]
+        const fn __has_label(
+            names: &[&#p::core::primitive::str],
+            name: &#p::core::primitive::str,
+        ) -> #p::core::primitive::bool {
+            let name = name.as_bytes();
+            let mut i = 0;
+            while i < names.len() {
+                let candidate = names[i].as_bytes();
+                if candidate.len() == name.len() {
+                    let mut j = 0;
+                    while j < name.len() && candidate[j] == name[j] {
+                        j += 1;
+                    }
+                    if j == name.len() {
+                        return true;
+                    }
+                }
+                i += 1;
+            }
+            false
+        }
+    }
+}
+
+/// `tokens` spanned from `first` to `last`: the first token at `first`, every other at `last`.
+fn respan_range(tokens: TokenStream, (first, last): (Span, Span)) -> TokenStream {
+    fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+        tokens.into_iter().map(|tt| at(tt, span)).collect()
+    }
+    fn at(tt: TokenTree, span: Span) -> TokenTree {
+        match tt {
+            TokenTree::Group(g) => {
                 let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
                 group.set_span(span);
-                tt = proc_macro2::TokenTree::Group(group);
-            } else {
-                tt.set_span(span);
+                TokenTree::Group(group)
             }
-            tt
-        })
+            mut tt => {
+                tt.set_span(span);
+                tt
+            }
+        }
+    }
+    let mut tokens = tokens.into_token_stream().into_iter();
+    let head = tokens.next().map(|tt| at(tt, first));
+    head.into_iter()
+        .chain(tokens.map(|tt| at(tt, last)))
         .collect()
 }

@@ -1,0 +1,6 @@
+use metrics_core::MetricSet;
+
+#[derive(MetricSet)]
+pub struct Metrics;
+
+fn main() {}

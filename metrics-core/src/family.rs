@@ -29,6 +29,9 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 /// values go to an overflow series whose open-ended labels read `overflow` (fixed labels keep
 /// their values), and the number of diverted records is exported as
 /// `metrics_series_overflow_total{metric="..."}`. Memory stays bounded whatever the input.
+/// Integer labels read `overflow` too (a label value is text in both exposition formats, so the
+/// series stays valid): keyed by `{ route: String, status: u16, retried: bool }`, the overflow
+/// series are `{route="overflow",status="overflow",retried="false"}` and `retried="true"`.
 pub struct Family<L: LabelSet, M: Series> {
     options: MetricOptions,
     max_series: usize,

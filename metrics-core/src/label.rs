@@ -17,6 +17,10 @@ pub enum LabelValueRef<'a> {
 }
 
 /// The value a series gets for an open-ended label once its family is over its series cap.
+///
+/// Every open-ended label of the overflow series reads it, integer labels included: it is the
+/// text `overflow` (a [`LabelValueRef::Str`]), never a number. Fixed-cardinality labels (`bool`,
+/// derived enums) keep their values.
 pub const OVERFLOW_VALUE: &str = "overflow";
 
 /// A type whose values can be the value of a label.
@@ -37,8 +41,8 @@ pub trait LabelValue: Clone + Eq + Hash + Send + Sync + 'static {
     const OPEN_ENDED: bool;
     /// For a fixed-cardinality type, this value's index in `0..CARDINALITY`; `0` otherwise.
     fn fixed_index(&self) -> usize;
-    /// For a fixed-cardinality type, the value at `index`; for an open-ended type, the value of
-    /// the overflow series, [`OVERFLOW_VALUE`].
+    /// For a fixed-cardinality type, the value at `index`; for an open-ended type (strings and
+    /// integers alike), the value of the overflow series, `LabelValueRef::Str(OVERFLOW_VALUE)`.
     fn fixed_value(index: usize) -> LabelValueRef<'static>;
     /// This value, for the exposition.
     fn value(&self) -> LabelValueRef<'_>;

@@ -1,5 +1,6 @@
 //! [`Registry`]: the metric sets one exposition shows, and the link-time global registry.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -21,9 +22,13 @@ pub const OVERFLOW_METRIC: MetricDesc = MetricDesc {
     field: "series overflow",
 };
 
+/// The type that [`SELF_METRICS`] describes (only its `TypeId` is used).
+struct SelfMetrics;
+
 const SELF_METRICS: SetInfo = SetInfo {
     name: "self-metrics",
     module: "metrics_core",
+    type_id: TypeId::of::<SelfMetrics>,
     metrics: &[OVERFLOW_METRIC],
 };
 
@@ -68,9 +73,11 @@ impl Entry {
         self.set.get().info()
     }
 
-    fn sort_key(&self) -> (&'static str, &'static str, &[(String, String)]) {
+    /// Module and name, then the type (two types may share both), then the instance labels:
+    /// the instances of one type are contiguous, which [`Registry::encode`] relies on.
+    fn sort_key(&self) -> (&'static str, &'static str, TypeId, &[(String, String)]) {
         let info = self.info();
-        (info.module, info.name, &self.labels)
+        (info.module, info.name, (info.type_id)(), &self.labels)
     }
 }
 
@@ -79,7 +86,9 @@ impl Entry {
 /// [`Registry::global`] holds every set declared with `#[derive(MetricSet)]` (unless
 /// `global = false`); [`Registry::new`] makes an empty one for sets registered at run time.
 /// Sets are kept ordered by module and name (then instance labels), so the exposition order is
-/// deterministic and nothing is sorted while scraping.
+/// deterministic and nothing is sorted while scraping. A set type is identified by its `TypeId`
+/// ([`SetInfo::type_id`]): two types of the same module and name (declared in different
+/// functions, or instantiations of one generic set) are different sets, ordered by `TypeId`.
 pub struct Registry {
     entries: RwLock<Vec<Entry>>,
 }
@@ -167,8 +176,9 @@ impl Registry {
     }
 
     /// Registers a set instance with constant labels, or says why it cannot be: an invalid or
-    /// repeated label name, a label name the set's own metrics use, an instance of the same set
-    /// with equal labels, or metric names that clash with another set's.
+    /// repeated label name, a label name the set's own metrics use, a label name the registry's
+    /// self-metric [`OVERFLOW_METRIC`] uses (`metric`: it carries the instance labels too), an
+    /// instance of the same set with equal labels, or metric names that clash with another set's.
     pub fn try_register_with_labels<T: MetricSet>(
         &self,
         set: Arc<T>,
@@ -193,6 +203,14 @@ impl Registry {
                 return Err(RegistryError::InvalidLabel {
                     set: info.name,
                     reason,
+                });
+            }
+            // The overflow self-metric puts the instance labels before its own `metric` label.
+            if OVERFLOW_METRIC.label_names.contains(name) {
+                return Err(RegistryError::ReservedLabel {
+                    set: info.name,
+                    label: (*name).to_owned(),
+                    metric: OVERFLOW_METRIC.name,
                 });
             }
             let repeated = labels[..i].iter().any(|(n, _)| n == name);
@@ -333,7 +351,13 @@ pub struct Conflict {
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.first.metric == self.second.metric {
+        if self.first == self.second {
+            write!(
+                f,
+                "metric `{}` is declared twice, by two different types both named `{}::{}` (field `{}`): types declared in different functions of one module, or two instantiations of a generic set",
+                self.first.metric, self.first.module, self.first.set, self.first.field
+            )
+        } else if self.first.metric == self.second.metric {
             write!(
                 f,
                 "metric `{}` is declared twice: by {} and by {}",
@@ -349,11 +373,15 @@ impl fmt::Display for Conflict {
     }
 }
 
-/// Finds every pair of metrics, across `sets`, whose exposition names clash.
+/// Finds every pair of metrics, across `sets` (each type once), whose exposition names clash.
 fn find_conflicts<'a>(sets: impl Iterator<Item = &'a SetInfo>) -> Vec<Conflict> {
-    let mut claims: HashMap<String, Declaration> = HashMap::new();
+    // A declaration is told apart by its set's `TypeId` too: two types of the same name and
+    // module (declared in different functions, or two instantiations of a generic set) give
+    // equal `Declaration`s.
+    let mut claims: HashMap<String, (TypeId, Declaration)> = HashMap::new();
     let mut conflicts: Vec<Conflict> = Vec::new();
     for info in sets {
+        let type_id = (info.type_id)();
         for desc in info.metrics {
             let decl = Declaration {
                 metric: desc.name,
@@ -363,7 +391,7 @@ fn find_conflicts<'a>(sets: impl Iterator<Item = &'a SetInfo>) -> Vec<Conflict> 
             };
             for name in rules::claimed_names(desc.name, desc.kind) {
                 match claims.get(&name) {
-                    Some(first) if *first != decl => {
+                    Some((first_type, first)) if *first_type != type_id || *first != decl => {
                         let seen = conflicts
                             .iter()
                             .any(|c| c.first == *first && c.second == decl);
@@ -377,7 +405,7 @@ fn find_conflicts<'a>(sets: impl Iterator<Item = &'a SetInfo>) -> Vec<Conflict> 
                     }
                     Some(_) => {}
                     None => {
-                        claims.insert(name, decl);
+                        claims.insert(name, (type_id, decl));
                     }
                 }
             }
@@ -417,6 +445,16 @@ pub enum RegistryError {
         /// The metric that already uses it, if any.
         metric: Option<&'static str>,
     },
+    /// An instance label name is reserved by a self-metric of the registry, whose series carry
+    /// the instance labels beside their own (`metric` of [`OVERFLOW_METRIC`]).
+    ReservedLabel {
+        /// The set type.
+        set: &'static str,
+        /// The label name.
+        label: String,
+        /// The self-metric that uses it.
+        metric: &'static str,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -441,6 +479,10 @@ impl fmt::Display for RegistryError {
             RegistryError::DuplicateLabel { set, label, metric: None } => write!(
                 f,
                 "cannot register `{set}`: instance label `{label}` is given twice"
+            ),
+            RegistryError::ReservedLabel { set, label, metric } => write!(
+                f,
+                "cannot register `{set}`: instance label `{label}` is reserved: the registry's self-metric `{metric}` has a label `{label}` and also carries instance labels"
             ),
         }
     }

@@ -1,5 +1,8 @@
 //! [`MetricSet`]: a struct of metrics, and the descriptions the exposition reads.
 
+use std::any::TypeId;
+use std::fmt;
+
 use crate::metric::{EncodeMetric, MetricKind};
 
 /// What the exposition says of one metric: its `# HELP`, `# TYPE`, `# UNIT`.
@@ -27,12 +30,15 @@ impl MetricDesc {
 }
 
 /// What a metric set type declares: its name, module and metrics.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy)]
 pub struct SetInfo {
     /// The type's name.
     pub name: &'static str,
     /// The module that declares it (`module_path!()`).
     pub module: &'static str,
+    /// The type's [`TypeId`] (`TypeId::of::<Self>`): what tells apart two types of the same
+    /// name and module (declared in different functions, or instantiations of a generic set).
+    pub type_id: fn() -> TypeId,
     /// Its metrics, in field order.
     pub metrics: &'static [MetricDesc],
 }
@@ -40,7 +46,27 @@ pub struct SetInfo {
 impl SetInfo {
     /// Whether `self` and `other` describe the same set type.
     pub fn same_type(&self, other: &SetInfo) -> bool {
-        self.name == other.name && self.module == other.module
+        (self.type_id)() == (other.type_id)()
+    }
+}
+
+impl PartialEq for SetInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.same_type(other)
+            && self.name == other.name
+            && self.module == other.module
+            && self.metrics == other.metrics
+    }
+}
+
+impl fmt::Debug for SetInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetInfo")
+            .field("name", &self.name)
+            .field("module", &self.module)
+            .field("type_id", &(self.type_id)())
+            .field("metrics", &self.metrics)
+            .finish()
     }
 }
 

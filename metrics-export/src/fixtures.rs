@@ -36,6 +36,7 @@ macro_rules! metric_set {
             const INFO: &'static ::metrics_core::SetInfo = &::metrics_core::SetInfo {
                 name: stringify!($set),
                 module: module_path!(),
+                type_id: ::core::any::TypeId::of::<Self>,
                 metrics: &[$(::metrics_core::MetricDesc {
                     name: $name,
                     help: $help,

@@ -10,6 +10,7 @@
 //! #     const INFO: &'static SetInfo = &SetInfo {
 //! #         name: "WorkerMetrics",
 //! #         module: module_path!(),
+//! #         type_id: std::any::TypeId::of::<Self>,
 //! #         metrics: &[
 //! #             MetricDesc { name: "worker_jobs_total", help: "Jobs processed", unit: None,
 //! #                 kind: Counter::KIND, label_names: &[], field: "jobs_total" },

@@ -242,3 +242,62 @@ fn default_cap_is_ten_thousand() {
     assert_eq!(f.max_series(), metrics_core::DEFAULT_MAX_SERIES);
     assert_eq!(metrics_core::DEFAULT_MAX_SERIES, 10_000);
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct Partition {
+    shard: u32,
+    offset: i64,
+    primary: bool,
+}
+
+#[test]
+fn integer_labels_of_the_overflow_series_read_overflow_too() {
+    /// Capped, keyed by integers.
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct Set {
+        /// Writes by partition
+        #[metric(max_series = 1)]
+        writes_total: Family<Partition, Counter>,
+    }
+    let m = Arc::new(Set::default());
+    let p = |shard, offset, primary| Partition {
+        shard,
+        offset,
+        primary,
+    };
+    m.writes_total.with(&p(7, -3, true)).inc();
+    m.writes_total.with(&p(8, 0, true)).inc_by(2);
+    m.writes_total.with(&p(u32::MAX, i64::MIN, false)).inc();
+    m.writes_total.with(&p(7, -3, true)).inc();
+    // Every open-ended label of the overflow series reads `overflow`, whatever its Rust type (a
+    // label value is text in both formats, so it needs no number); `bool` is fixed and keeps
+    // its value, one overflow series per value. No real integer label reads `overflow`.
+    assert_eq!(
+        text_of(&m),
+        "\
+# HELP writes_total Writes by partition
+# TYPE writes_total counter
+writes_total{shard=\"7\",offset=\"-3\",primary=\"true\"} 2
+writes_total{shard=\"overflow\",offset=\"overflow\",primary=\"false\"} 1
+writes_total{shard=\"overflow\",offset=\"overflow\",primary=\"true\"} 2
+# HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
+# TYPE metrics_series_overflow_total counter
+metrics_series_overflow_total{metric=\"writes_total\"} 2
+"
+    );
+    assert_eq!(
+        openmetrics_of(&m),
+        "\
+# TYPE writes counter
+# HELP writes Writes by partition
+writes_total{shard=\"7\",offset=\"-3\",primary=\"true\"} 2
+writes_total{shard=\"overflow\",offset=\"overflow\",primary=\"false\"} 1
+writes_total{shard=\"overflow\",offset=\"overflow\",primary=\"true\"} 2
+# TYPE metrics_series_overflow counter
+# HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
+metrics_series_overflow_total{metric=\"writes_total\"} 2
+# EOF
+"
+    );
+}

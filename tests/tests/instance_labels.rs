@@ -130,3 +130,101 @@ fn clashing_sets_cannot_share_a_registry() {
         "metrics `jobs_total` (field `jobs_total` of `instance_labels::One`) and `jobs` (field `jobs` of `instance_labels::Two`) clash: both expose the name `jobs`"
     );
 }
+
+#[test]
+fn the_overflow_self_metric_label_is_reserved() {
+    // `metrics_series_overflow_total{metric="..."}` carries the instance labels before its own:
+    // an instance label `metric` gave it the label twice, which every parser rejects.
+    let registry = Registry::new();
+    let err = registry
+        .try_register_with_labels(Arc::new(BackendMetrics::default()), &[("metric", "x")])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RegistryError::ReservedLabel {
+            set: "BackendMetrics",
+            label: "metric".to_owned(),
+            metric: "metrics_series_overflow_total",
+        }
+    );
+    let message = "cannot register `BackendMetrics`: instance label `metric` is reserved: the registry's self-metric `metrics_series_overflow_total` has a label `metric` and also carries instance labels";
+    assert_eq!(err.to_string(), message);
+    // Reserved whatever the set's metrics: a set without any open-ended family too.
+    /// No family.
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct Plain {
+        /// Jobs
+        jobs_total: Counter,
+    }
+    let err = registry
+        .try_register_with_labels(
+            Arc::new(Plain::default()),
+            &[("backend", "cuda"), ("metric", "x")],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, RegistryError::ReservedLabel { .. }),
+        "{err:?}"
+    );
+    // `register_with_labels` panics with the same message.
+    let panic = std::panic::catch_unwind(|| {
+        Registry::new()
+            .register_with_labels(Arc::new(BackendMetrics::default()), &[("metric", "x")]);
+    })
+    .unwrap_err();
+    assert_eq!(
+        panic.downcast_ref::<String>().map(String::as_str),
+        Some(message)
+    );
+    // Nothing was registered; a label that only starts like it is fine.
+    assert_eq!(metrics_export::encode_text(&registry), "");
+    registry.register_with_labels(Arc::new(BackendMetrics::default()), &[("metric_kind", "x")]);
+    let text = metrics_export::encode_text(&registry);
+    assert!(
+        text.ends_with(
+            "metrics_series_overflow_total{metric_kind=\"x\",metric=\"backend_kernels_total\"} 0\n"
+        ),
+        "{text}"
+    );
+}
+
+/// Labels renamed with `#[label(name = "...")]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct Renamed {
+    #[label(name = "device")]
+    gpu: u32,
+}
+
+#[test]
+fn an_instance_label_of_a_family_label_name_is_an_error() {
+    /// Two families.
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct Set {
+        /// Kernels
+        kernels_total: Family<Op, Counter>,
+        /// Launches
+        #[metric(buckets = [1.0])]
+        launch_seconds: Family<Renamed, Histogram>,
+    }
+    let registry = Registry::new();
+    let set = || Arc::new(Set::default());
+    // The label name of the second family, as renamed (not the field name).
+    let err = registry
+        .try_register_with_labels(set(), &[("device", "x")])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RegistryError::DuplicateLabel {
+            set: "Set",
+            label: "device".to_owned(),
+            metric: Some("launch_seconds"),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot register `Set`: instance label `device` is already a label of its metric `launch_seconds`"
+    );
+    registry.register_with_labels(set(), &[("gpu", "0")]);
+}

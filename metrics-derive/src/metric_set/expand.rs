@@ -107,6 +107,7 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
                 const INFO: &'static #p::SetInfo = &#p::SetInfo {
                     name: #ident_str,
                     module: #p::core::module_path!(),
+                    type_id: #p::core::any::TypeId::of::<Self>,
                     metrics: &[#(#descs),*],
                 };
 

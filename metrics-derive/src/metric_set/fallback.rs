@@ -29,7 +29,13 @@ pub fn fallback(input: &syn::DeriveInput, krate: Option<&syn::Path>) -> TokenStr
     };
     quote! {
         impl #impl_g #p::MetricSet for #ident #ty_g #where_c {
-            const INFO: &'static #p::SetInfo = &#p::SetInfo { name: "", module: "", metrics: &[] };
+            const INFO: &'static #p::SetInfo = &#p::SetInfo {
+                name: "",
+                module: "",
+                // Never read (the stub cannot be built); `()` adds no error of its own.
+                type_id: #p::core::any::TypeId::of::<()>,
+                metrics: &[],
+            };
             fn metric(&self, _: #p::core::primitive::usize) -> #p::core::option::Option<&dyn #p::EncodeMetric> {
                 #p::core::option::Option::None
             }

@@ -87,9 +87,15 @@ mod encoder;
 mod escape;
 #[cfg(test)]
 mod fixtures;
+mod negotiate;
 mod number;
 mod openmetrics;
+#[cfg(feature = "server")]
+mod server;
 mod text;
 
+pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
+#[cfg(feature = "server")]
+pub use server::{MetricsServer, ServerBuilder, ServerError, DEFAULT_PORT};
 pub use text::{encode_text, write_text, TEXT_CONTENT_TYPE};

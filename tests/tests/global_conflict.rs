@@ -51,3 +51,22 @@ fn global_registry_panics_at_first_use() {
     );
     assert!(message.contains("tests::SharedMetrics"), "{message}");
 }
+
+#[test]
+fn the_server_refuses_a_clashing_global_registry_with_an_error() {
+    let _keep_linked = tests::SharedMetrics::global();
+    let err = metrics_export::MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .start()
+        .unwrap_err();
+    assert!(
+        matches!(err, metrics_export::ServerError::Registry(_)),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "cannot serve the global registry: the metric sets linked into this program clash (2 conflicts):"
+        ),
+        "{err}"
+    );
+}

@@ -30,3 +30,29 @@ shared_jobs_total 3
 "
     );
 }
+
+#[test]
+fn the_server_serves_the_global_registry_by_default() {
+    tests::SharedMetrics::global().jobs_total.inc_by(0);
+    let server = metrics_export::MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .start()
+        .unwrap();
+    let reply = tests::http::get(server.local_addr(), "/metrics", None);
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    // Values are left out: the other test of this binary records concurrently.
+    let families: Vec<&str> = reply
+        .body
+        .lines()
+        .filter(|line| line.starts_with('#'))
+        .collect();
+    assert_eq!(
+        families,
+        [
+            "# HELP local_events_total Local events",
+            "# TYPE local_events_total counter",
+            "# HELP shared_jobs_total Jobs processed by the shared library",
+            "# TYPE shared_jobs_total counter",
+        ]
+    );
+}

@@ -1,0 +1,439 @@
+//! The HTTP endpoint: a registry served on a background thread (feature `server`).
+//!
+//! The transport is [hyper] 1.x driven by a single-threaded [tokio] runtime that the server owns
+//! on its own thread. hyper is the HTTP implementation most of the Rust ecosystem runs on (axum,
+//! reqwest and tonic are built on it), is actively maintained, and gives what an endpoint that
+//! must never hurt its program needs: bounded request heads, a header read timeout so a slow
+//! client cannot hold a connection open forever, keep-alive for scrapers, and many connections
+//! served by one thread. The user's program needs no async runtime: the runtime lives and dies
+//! with the [`MetricsServer`] handle. (`tiny_http`, the usual blocking alternative, has had no
+//! release since 2022, no timeouts, and a thread per connection.)
+
+use std::convert::Infallible;
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE, VARY};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use metrics_core::{CheckError, Registry};
+use tokio::sync::oneshot;
+
+use crate::ExpositionFormat;
+
+/// The port of [`MetricsServer::builder`]'s default address.
+pub const DEFAULT_PORT: u16 = 9464;
+
+/// The time a client has to send a request head before its connection is closed.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request head read (the minimum hyper allows); a scrape request is a few hundred
+/// bytes.
+const MAX_REQUEST_HEAD: usize = 8 * 1024;
+
+/// A registry served over HTTP on a background thread, until this handle is dropped or
+/// [`shutdown`](Self::shutdown) is called.
+///
+/// ```
+/// use std::sync::Arc;
+/// use metrics_core::Registry;
+/// use metrics_export::MetricsServer;
+///
+/// let registry = Arc::new(Registry::new());
+/// let server = MetricsServer::builder()
+///     .bind("127.0.0.1:0")                  // port 0: the system picks a free port
+///     .paths(["/metrics", "/api/v1/metrics"])
+///     .registry(registry)                   // default: the global registry
+///     .start()?;                            // bind errors are returned, never a panic
+/// println!("serving {}", server.url());     // http://127.0.0.1:PORT/metrics
+/// server.shutdown();                        // or drop it
+/// # Ok::<(), metrics_export::ServerError>(())
+/// ```
+///
+/// `GET` (and `HEAD`) on a served path answers `200` with the exposition in the format the
+/// `Accept` header asks for ([`ExpositionFormat::negotiate`]: OpenMetrics 1.0 when asked, else
+/// Prometheus text 0.0.4), with that format's exact `Content-Type` and `Vary: Accept`. Other
+/// paths answer `404`, other methods `405` with `Allow: GET, HEAD`. Query strings are ignored.
+pub struct MetricsServer {
+    addr: SocketAddr,
+    paths: Arc<[String]>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Configures a [`MetricsServer`]; [`start`](Self::start) binds and starts it.
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct ServerBuilder {
+    addr: Result<Vec<SocketAddr>, (String, io::ErrorKind)>,
+    paths: Vec<String>,
+    registry: Option<Arc<Registry>>,
+}
+
+/// Why a [`MetricsServer`] did not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The address could not be bound (in use, not local, no permission) or resolved.
+    Bind {
+        /// The address as given.
+        addr: String,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// A path is empty, does not start with `/`, or is given twice.
+    InvalidPath(String),
+    /// No path to serve.
+    NoPaths,
+    /// The metric sets linked into the program clash, so the global registry cannot be built
+    /// (see [`metrics_core::check`]).
+    Registry(CheckError),
+    /// The background thread or its runtime could not be created.
+    Runtime(io::Error),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bind { addr, source } => {
+                write!(f, "cannot serve metrics on `{addr}`: {source}")
+            }
+            Self::InvalidPath(path) => write!(
+                f,
+                "invalid metrics path `{path}`: a path starts with `/` and is given once"
+            ),
+            Self::NoPaths => f.write_str("no metrics path to serve"),
+            Self::Registry(err) => write!(f, "cannot serve the global registry: {err}"),
+            Self::Runtime(err) => write!(f, "cannot start the metrics server thread: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind { source, .. } => Some(source),
+            Self::Registry(err) => Some(err),
+            Self::Runtime(err) => Some(err),
+            Self::InvalidPath(_) | Self::NoPaths => None,
+        }
+    }
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        Self {
+            addr: Ok(vec![SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT))]),
+            paths: vec!["/metrics".to_owned()],
+            registry: None,
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// The address to listen on: anything [`ToSocketAddrs`] takes (`"127.0.0.1:9464"`,
+    /// `("0.0.0.0", 9100)`, a [`SocketAddr`]); the first that binds is used. Port 0 lets the
+    /// system pick a free port ([`MetricsServer::local_addr`] tells which). Default
+    /// `127.0.0.1:9464`: reachable from this machine only, until you choose otherwise.
+    pub fn bind(mut self, addr: impl ToSocketAddrs + fmt::Display) -> Self {
+        let shown = addr.to_string();
+        self.addr = addr
+            .to_socket_addrs()
+            .map(Iterator::collect)
+            .map_err(|e| (shown, e.kind()));
+        self
+    }
+
+    /// Listens on `127.0.0.1:port`.
+    pub fn port(self, port: u16) -> Self {
+        self.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+    }
+
+    /// The paths that serve the metrics, replacing the default `/metrics`.
+    pub fn paths<I>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.paths = paths.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Serves `registry` instead of the global one ([`Registry::global`]).
+    pub fn registry(mut self, registry: Arc<Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Binds the address and starts serving on a background thread named `metrics-server`.
+    ///
+    /// # Errors
+    /// [`ServerError::Bind`] when the address cannot be bound or resolved,
+    /// [`ServerError::InvalidPath`] / [`ServerError::NoPaths`] for bad paths,
+    /// [`ServerError::Registry`] when serving the global registry and the linked metric sets
+    /// clash, [`ServerError::Runtime`] when the system refuses a thread. Nothing is left running
+    /// after an error.
+    pub fn start(self) -> Result<MetricsServer, ServerError> {
+        let paths = validate_paths(self.paths)?;
+        let registry = match self.registry {
+            Some(registry) => Source::Local(registry),
+            None => {
+                metrics_core::check().map_err(ServerError::Registry)?;
+                Source::Global(Registry::global())
+            }
+        };
+        let listener = bind(self.addr)?;
+        let addr = listener.local_addr().map_err(ServerError::Runtime)?;
+        listener
+            .set_nonblocking(true)
+            .map_err(ServerError::Runtime)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let (shutdown, stop) = oneshot::channel();
+        let state = Arc::new(State {
+            registry,
+            paths: paths.clone(),
+            size_hint: AtomicUsize::new(0),
+        });
+        let thread = std::thread::Builder::new()
+            .name("metrics-server".to_owned())
+            .spawn(move || runtime.block_on(serve(listener, state, stop)))
+            .map_err(ServerError::Runtime)?;
+        Ok(MetricsServer {
+            addr,
+            paths,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+}
+
+fn validate_paths(paths: Vec<String>) -> Result<Arc<[String]>, ServerError> {
+    if paths.is_empty() {
+        return Err(ServerError::NoPaths);
+    }
+    for (i, path) in paths.iter().enumerate() {
+        let valid = path.starts_with('/')
+            && !path.contains(['?', '#'])
+            && !path.chars().any(char::is_whitespace);
+        if !valid || paths[..i].contains(path) {
+            return Err(ServerError::InvalidPath(path.clone()));
+        }
+    }
+    Ok(paths.into())
+}
+
+fn bind(
+    addr: Result<Vec<SocketAddr>, (String, io::ErrorKind)>,
+) -> Result<StdListener, ServerError> {
+    let addrs = addr.map_err(|(addr, kind)| ServerError::Bind {
+        source: io::Error::new(kind, format!("cannot resolve `{addr}`")),
+        addr,
+    })?;
+    let mut last = None;
+    for addr in &addrs {
+        match StdListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last = Some((addr, err)),
+        }
+    }
+    Err(match last {
+        Some((addr, source)) => ServerError::Bind {
+            addr: addr.to_string(),
+            source,
+        },
+        None => ServerError::Bind {
+            addr: String::new(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"),
+        },
+    })
+}
+
+impl MetricsServer {
+    /// A builder with the defaults: `127.0.0.1:9464`, path `/metrics`, the global registry.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// The address the server listens on (with the port the system chose for port 0).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The served paths, in the order given.
+    #[must_use]
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// The URL of the first path, `http://127.0.0.1:PORT/metrics` (an unspecified address such
+    /// as `0.0.0.0` is shown as the loopback address of its family, which reaches it).
+    #[must_use]
+    pub fn url(&self) -> String {
+        self.url_of(&self.paths[0])
+    }
+
+    /// The URLs of every served path.
+    #[must_use]
+    pub fn urls(&self) -> Vec<String> {
+        self.paths.iter().map(|p| self.url_of(p)).collect()
+    }
+
+    fn url_of(&self, path: &str) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}{path}")
+    }
+
+    /// Stops the server: the listening socket and every open connection are closed before this
+    /// returns (a scrape being answered is cut off). Dropping the handle does the same.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            // Err: the thread is already gone (it only ends on this signal, or by a panic).
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // A panic of the server thread stays there: it must not reach the program here.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("addr", &self.addr)
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Source {
+    Global(&'static Registry),
+    Local(Arc<Registry>),
+}
+
+struct State {
+    registry: Source,
+    paths: Arc<[String]>,
+    /// The size of the last exposition, so the next one is written into a buffer allocated once.
+    size_hint: AtomicUsize,
+}
+
+impl State {
+    fn registry(&self) -> &Registry {
+        match &self.registry {
+            Source::Global(registry) => registry,
+            Source::Local(registry) => registry,
+        }
+    }
+}
+
+/// Accepts connections until `stop` fires (or its sender is dropped); returning drops the
+/// runtime's tasks, which closes every connection.
+async fn serve(listener: StdListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(_) => return,
+    };
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_REQUEST_HEAD);
+    let http = Arc::new(http);
+    loop {
+        let stream = tokio::select! {
+            biased;
+            _ = &mut stop => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, a connection reset before accept...: wait a little
+                // instead of spinning, and keep serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        let http = Arc::clone(&http);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let response = respond(&state, &req);
+                async move { Ok::<_, Infallible>(response) }
+            });
+            // Errors are the client's (reset, timeout, malformed request): nothing to do.
+            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    if !state.paths.iter().any(|p| p == path) {
+        return plain(StatusCode::NOT_FOUND, "Not Found\n");
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    let accept = req
+        .headers()
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let format = ExpositionFormat::negotiate((!accept.is_empty()).then_some(accept.as_str()));
+    let mut body = String::with_capacity(state.size_hint.load(Ordering::Relaxed) + 1024);
+    format.write(state.registry(), &mut body);
+    state.size_hint.store(body.len(), Ordering::Relaxed);
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,453 @@
+//! The HTTP endpoint over real sockets: a server on port 0, a client speaking raw HTTP/1.1 (so
+//! the exact bytes of status lines and headers are what is checked).
+#![cfg(feature = "server")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use metrics_core::{Counter, Family, Registry};
+use metrics_export::{MetricsServer, ServerError};
+
+#[allow(dead_code)]
+#[path = "../src/fixtures.rs"]
+mod fixtures;
+
+use fixtures::{metric_set, Reason, ReasonLabels};
+
+metric_set! {
+    struct Jobs {
+        jobs: Counter = Counter::new() => ("jobs_total", "Jobs done"),
+        resumes: Family<ReasonLabels, Counter> = Family::new()
+            => ("resumes_total", "Resumes by reason"),
+    }
+}
+
+const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// What Prometheus 3 sends by default.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+
+struct Reply {
+    status_line: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        let mut found = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let value = found.next().map(|(_, v)| v.as_str());
+        assert!(found.next().is_none(), "header {name} given twice");
+        value
+    }
+}
+
+/// Sends one request (`Connection: close`) and reads the whole answer.
+fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.to_owned(), value.trim().to_owned()));
+    }
+    let mut body = String::new();
+    reader.read_to_string(&mut body).unwrap();
+    Reply {
+        status_line: status_line.trim_end().to_owned(),
+        headers,
+        body,
+    }
+}
+
+fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> Reply {
+    match accept {
+        Some(accept) => request(addr, "GET", path, &[("Accept", accept)]),
+        None => request(addr, "GET", path, &[]),
+    }
+}
+
+fn jobs_server(paths: &[&str]) -> (MetricsServer, Arc<Jobs>) {
+    let registry = Arc::new(Registry::new());
+    let jobs = Arc::new(Jobs::default());
+    registry.register(Arc::clone(&jobs));
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .paths(paths.iter().copied())
+        .registry(registry)
+        .start()
+        .unwrap();
+    (server, jobs)
+}
+
+/// What the two bodies below show.
+fn record(jobs: &Jobs) {
+    jobs.jobs.inc_by(3);
+    jobs.resumes
+        .with(&ReasonLabels {
+            reason: Reason::Manual,
+            retried: true,
+        })
+        .inc();
+}
+
+const TEXT_BODY: &str = "\
+# HELP jobs_total Jobs done
+# TYPE jobs_total counter
+jobs_total 3
+# HELP resumes_total Resumes by reason
+# TYPE resumes_total counter
+resumes_total{reason=\"rate_limit\",retried=\"false\"} 0
+resumes_total{reason=\"rate_limit\",retried=\"true\"} 0
+resumes_total{reason=\"manual\",retried=\"false\"} 0
+resumes_total{reason=\"manual\",retried=\"true\"} 1
+resumes_total{reason=\"context_exhausted\",retried=\"false\"} 0
+resumes_total{reason=\"context_exhausted\",retried=\"true\"} 0
+";
+
+const OPENMETRICS_BODY: &str = "\
+# TYPE jobs counter
+# HELP jobs Jobs done
+jobs_total 3
+# TYPE resumes counter
+# HELP resumes Resumes by reason
+resumes_total{reason=\"rate_limit\",retried=\"false\"} 0
+resumes_total{reason=\"rate_limit\",retried=\"true\"} 0
+resumes_total{reason=\"manual\",retried=\"false\"} 0
+resumes_total{reason=\"manual\",retried=\"true\"} 1
+resumes_total{reason=\"context_exhausted\",retried=\"false\"} 0
+resumes_total{reason=\"context_exhausted\",retried=\"true\"} 0
+# EOF
+";
+
+#[test]
+fn both_formats_on_both_paths_by_accept() {
+    let (server, jobs) = jobs_server(&["/metrics", "/api/v1/metrics"]);
+    record(&jobs);
+    let addr = server.local_addr();
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(addr.port(), 0);
+    assert_eq!(server.url(), format!("http://{addr}/metrics"));
+    assert_eq!(
+        server.urls(),
+        [
+            format!("http://{addr}/metrics"),
+            format!("http://{addr}/api/v1/metrics")
+        ]
+    );
+
+    for path in ["/metrics", "/api/v1/metrics", "/metrics?debug=1"] {
+        for (accept, content_type, body) in [
+            (None, TEXT, TEXT_BODY),
+            (Some("*/*"), TEXT, TEXT_BODY),
+            (Some("text/plain;version=0.0.4"), TEXT, TEXT_BODY),
+            (Some(PROMETHEUS_ACCEPT), OPENMETRICS, OPENMETRICS_BODY),
+            (
+                Some("application/openmetrics-text; version=1.0.0"),
+                OPENMETRICS,
+                OPENMETRICS_BODY,
+            ),
+            (
+                Some("application/openmetrics-text;q=0.1, text/plain;q=0.9"),
+                TEXT,
+                TEXT_BODY,
+            ),
+        ] {
+            let reply = get(addr, path, accept);
+            assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{path} {accept:?}");
+            assert_eq!(reply.header("Content-Type"), Some(content_type));
+            assert_eq!(reply.header("Vary"), Some("Accept"));
+            assert_eq!(
+                reply.header("Content-Length"),
+                Some(body.len().to_string().as_str())
+            );
+            assert_eq!(reply.body, body, "{path} {accept:?}");
+        }
+    }
+}
+
+#[test]
+fn every_scrape_sees_the_current_values() {
+    let (server, jobs) = jobs_server(&["/metrics"]);
+    for n in 1..=3 {
+        jobs.jobs.inc();
+        let body = get(server.local_addr(), "/metrics", None).body;
+        assert!(body.contains(&format!("\njobs_total {n}\n")), "{body}");
+    }
+}
+
+#[test]
+fn other_paths_404_other_methods_405() {
+    let (server, _) = jobs_server(&["/metrics", "/api/v1/metrics"]);
+    let addr = server.local_addr();
+    for path in ["/", "/metric", "/metrics/", "/api/v1/metrics/x", "/METRICS"] {
+        let reply = get(addr, path, None);
+        assert_eq!(reply.status_line, "HTTP/1.1 404 Not Found", "{path}");
+        assert_eq!(
+            reply.header("Content-Type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(reply.body, "Not Found\n");
+    }
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let reply = request(addr, method, "/metrics", &[("Content-Length", "0")]);
+        assert_eq!(
+            reply.status_line, "HTTP/1.1 405 Method Not Allowed",
+            "{method}"
+        );
+        assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+        assert_eq!(reply.body, "Method Not Allowed\n");
+    }
+    // An unknown path is 404 whatever the method.
+    let reply = request(addr, "POST", "/nope", &[("Content-Length", "0")]);
+    assert_eq!(reply.status_line, "HTTP/1.1 404 Not Found");
+}
+
+#[test]
+fn head_answers_the_headers_of_get_without_a_body() {
+    let (server, _) = jobs_server(&["/metrics"]);
+    let reply = request(
+        server.local_addr(),
+        "HEAD",
+        "/metrics",
+        &[("Accept", "application/openmetrics-text")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(reply.header("Content-Type"), Some(OPENMETRICS));
+    assert_eq!(reply.body, "");
+}
+
+#[test]
+fn keep_alive_serves_several_scrapes_on_one_connection() {
+    let (server, jobs) = jobs_server(&["/metrics"]);
+    record(&jobs);
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    for _ in 0..3 {
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut length = None;
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, "HTTP/1.1 200 OK\r\n");
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("content-length: ") {
+                length = Some(n.trim().parse::<usize>().unwrap());
+            }
+        }
+        let mut body = vec![0; length.unwrap()];
+        reader.read_exact(&mut body).unwrap();
+        assert_eq!(String::from_utf8(body).unwrap(), TEXT_BODY);
+    }
+}
+
+/// Connecting is refused once the server is gone (retried briefly: the port is released by the
+/// time `shutdown`/`drop` returns, but a refused connect is what proves it).
+fn assert_closed(addr: SocketAddr) {
+    let err = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+}
+
+#[test]
+fn dropping_the_handle_stops_the_server() {
+    let (server, _) = jobs_server(&["/metrics"]);
+    let addr = server.local_addr();
+    assert_eq!(get(addr, "/metrics", None).status_line, "HTTP/1.1 200 OK");
+    // An idle keep-alive connection does not hold the shutdown up, and is closed by it.
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 15];
+    idle.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200 OK");
+    let started = Instant::now();
+    drop(server);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_closed(addr);
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut rest = Vec::new();
+    // The connection reads to its end (EOF or reset), not a timeout.
+    match idle.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+}
+
+#[test]
+fn shutdown_stops_the_server() {
+    let (server, _) = jobs_server(&["/metrics"]);
+    let addr = server.local_addr();
+    server.shutdown();
+    assert_closed(addr);
+    // The port can be bound again at once.
+    let again = MetricsServer::builder()
+        .bind(addr)
+        .registry(Arc::new(Registry::new()))
+        .start()
+        .unwrap();
+    assert_eq!(again.local_addr(), addr);
+}
+
+#[test]
+fn a_port_in_use_is_an_error_not_a_panic() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let err = MetricsServer::builder()
+        .bind(addr)
+        .registry(Arc::new(Registry::new()))
+        .start()
+        .unwrap_err();
+    match &err {
+        ServerError::Bind {
+            addr: shown,
+            source,
+        } => {
+            assert_eq!(shown, &addr.to_string());
+            assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err
+        .to_string()
+        .starts_with(&format!("cannot serve metrics on `{addr}`: ")));
+}
+
+#[test]
+fn bad_addresses_and_paths_are_errors() {
+    let registry = Arc::new(Registry::new());
+    let start = |builder: metrics_export::ServerBuilder| {
+        builder
+            .bind("127.0.0.1:0")
+            .registry(Arc::clone(&registry))
+            .start()
+            .unwrap_err()
+    };
+    for paths in [
+        vec!["metrics"],
+        vec![""],
+        vec!["/metrics", "/metrics"],
+        vec!["/a b"],
+        vec!["/metrics?x"],
+    ] {
+        let err = start(MetricsServer::builder().paths(paths.clone()));
+        assert!(
+            matches!(&err, ServerError::InvalidPath(p) if p == paths.last().unwrap()),
+            "{paths:?}: {err:?}"
+        );
+    }
+    let err = start(MetricsServer::builder().paths(Vec::<String>::new()));
+    assert!(matches!(err, ServerError::NoPaths), "{err:?}");
+
+    let err = MetricsServer::builder()
+        .bind("no-such-host.invalid:80")
+        .registry(Arc::clone(&registry))
+        .start()
+        .unwrap_err();
+    assert!(matches!(err, ServerError::Bind { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot serve metrics on `no-such-host.invalid:80`"),
+        "{err}"
+    );
+    // An address of another machine cannot be bound.
+    let err = MetricsServer::builder()
+        .bind("192.0.2.1:0")
+        .registry(Arc::clone(&registry))
+        .start()
+        .unwrap_err();
+    assert!(matches!(err, ServerError::Bind { .. }), "{err:?}");
+}
+
+#[test]
+fn the_default_address_is_loopback() {
+    // Port 9464 may be taken on this machine: what matters is where the builder binds.
+    match MetricsServer::builder()
+        .registry(Arc::new(Registry::new()))
+        .start()
+    {
+        Ok(server) => {
+            assert_eq!(server.local_addr(), "127.0.0.1:9464".parse().unwrap());
+            assert_eq!(server.url(), "http://127.0.0.1:9464/metrics");
+        }
+        Err(ServerError::Bind { addr, .. }) => assert_eq!(addr, "127.0.0.1:9464"),
+        Err(other) => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unspecified_address_is_shown_as_loopback() {
+    let server = MetricsServer::builder()
+        .bind("0.0.0.0:0")
+        .registry(Arc::new(Registry::new()))
+        .start()
+        .unwrap();
+    let port = server.local_addr().port();
+    assert_eq!(server.url(), format!("http://127.0.0.1:{port}/metrics"));
+    let reply = get(
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        "/metrics",
+        None,
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+}
+
+#[test]
+fn many_concurrent_scrapes_are_all_answered() {
+    let (server, jobs) = jobs_server(&["/metrics"]);
+    record(&jobs);
+    let addr = server.local_addr();
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    let accept = if i % 2 == 0 {
+                        None
+                    } else {
+                        Some(PROMETHEUS_ACCEPT)
+                    };
+                    let reply = get(addr, "/metrics", accept);
+                    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+                    let want = if accept.is_some() {
+                        OPENMETRICS_BODY
+                    } else {
+                        TEXT_BODY
+                    };
+                    assert_eq!(reply.body, want);
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}

@@ -174,18 +174,25 @@ impl Rng {
 }
 
 /// One simulated session of the daemon: it starts, works through steps, hits a stop (rate limit,
-/// context exhaustion or a manual pause), waits, and resumes, sometimes failing. Durations are
-/// simulated, not slept, so a caller chooses its own pace.
-pub fn simulate_session(m: &DaemonMetrics, rng: &mut Rng) {
+/// context exhaustion or a manual pause), waits, and resumes, sometimes failing and retrying.
+///
+/// `pause` is called with each simulated span of time as the daemon would live it (a step of
+/// work, the wait for a rate limit, a resume attempt): the demo service sleeps a fraction of it
+/// so the gauges are seen moving; [`simulate_sessions`] skips it to fill a registry at once.
+pub fn simulate_session(m: &DaemonMetrics, rng: &mut Rng, pause: &mut dyn FnMut(Duration)) {
     m.sessions_started_total.inc();
     m.active_sessions.set(1);
     m.set_state(DaemonState::Monitoring);
     #[allow(clippy::cast_possible_truncation)]
     let steps = 5 + (rng.next_f64() * 20.0) as i64;
     m.current_session_steps.set(steps);
-    #[allow(clippy::cast_possible_truncation)]
-    let done = (rng.next_f64() * steps as f64) as i64;
-    m.current_session_steps_completed.set(done);
+    m.current_session_steps_completed.set(0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let stop_at = 1 + (rng.next_f64() * steps as f64) as i64;
+    for done in 1..=stop_at.min(steps) {
+        pause(Duration::from_secs_f64(5.0 + rng.next_f64() * 25.0));
+        m.current_session_steps_completed.set(done);
+    }
 
     let roll = rng.next_f64();
     let reason = if roll < 0.6 {
@@ -195,12 +202,17 @@ pub fn simulate_session(m: &DaemonMetrics, rng: &mut Rng) {
     } else {
         ResumeReason::Manual
     };
-    m.record_detection(Duration::from_secs_f64(rng.next_f64() * 1.5), reason);
+    let latency = Duration::from_secs_f64(rng.next_f64() * 1.5);
+    pause(latency);
+    m.record_detection(latency, reason);
     if reason == ResumeReason::RateLimit {
         m.set_state(DaemonState::Waiting);
-        m.record_wait(Duration::from_secs_f64(1.0 + rng.next_f64() * 400.0));
+        let wait = Duration::from_secs_f64(1.0 + rng.next_f64() * 400.0);
+        pause(wait);
+        m.record_wait(wait);
     } else if reason == ResumeReason::Manual {
         m.set_state(DaemonState::Paused);
+        pause(Duration::from_secs_f64(10.0 + rng.next_f64() * 50.0));
     }
 
     m.set_state(DaemonState::Resuming);
@@ -209,6 +221,7 @@ pub fn simulate_session(m: &DaemonMetrics, rng: &mut Rng) {
     loop {
         m.retry_attempts.set(attempt);
         let duration = Duration::from_secs_f64(0.05 + rng.next_f64() * 20.0);
+        pause(duration);
         let fail = rng.next_f64();
         let error = if fail < 0.08 {
             Some(ErrorType::Timeout)
@@ -227,4 +240,11 @@ pub fn simulate_session(m: &DaemonMetrics, rng: &mut Rng) {
     }
     m.retry_attempts.set(0);
     m.set_state(DaemonState::Monitoring);
+}
+
+/// `sessions` simulated sessions recorded at once, without pauses.
+pub fn simulate_sessions(m: &DaemonMetrics, rng: &mut Rng, sessions: u32) {
+    for _ in 0..sessions {
+        simulate_session(m, rng, &mut |_| {});
+    }
 }

@@ -1,34 +1,163 @@
-//! Simulates the palingenesis daemon for a number of sessions and prints its metrics.
+//! The palingenesis daemon of seed story 7.2, simulated, serving its metrics over HTTP.
 //!
-//! `cargo run --release -p examples --bin palingenesis -- [SESSIONS] [--openmetrics]`
+//! ```text
+//! cargo run --release -p examples --bin palingenesis -- [OPTIONS]
+//!
+//!   --port N        port to serve on (default 9464, or $PALINGENESIS_PORT; 0 picks a free one)
+//!   --bind ADDR     address to serve on (default 127.0.0.1)
+//!   --speed X       simulated seconds per real second (default 60)
+//!   --seed N        seed of the simulation (default: from the clock)
+//!   --print         record SESSIONS sessions at once, print the exposition and exit
+//!   --sessions N    sessions recorded by --print (default 25)
+//!   --openmetrics   with --print: OpenMetrics instead of Prometheus text 0.0.4
+//! ```
+//!
+//! The metrics are served at `/metrics` and `/api/v1/metrics` (the path of the seed), in the
+//! format the scraper's `Accept` header asks for.
 
-use examples::{simulate_session, DaemonMetrics, Rng};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use examples::{simulate_session, simulate_sessions, DaemonMetrics, Rng};
 use metrics_core::Registry;
+use metrics_export::{MetricsServer, DEFAULT_PORT};
 
-fn main() {
-    let mut sessions = 25u32;
-    let mut openmetrics = false;
-    for arg in std::env::args().skip(1) {
+const USAGE: &str = "usage: palingenesis [--port N] [--bind ADDR] [--speed X] [--seed N] \
+                     [--print [--sessions N] [--openmetrics]]";
+
+struct Options {
+    port: u16,
+    bind: String,
+    speed: f64,
+    seed: Option<u64>,
+    print: bool,
+    sessions: u32,
+    openmetrics: bool,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let port = match std::env::var("PALINGENESIS_PORT") {
+        Ok(port) => port
+            .parse()
+            .map_err(|_| format!("PALINGENESIS_PORT={port}: not a port number"))?,
+        Err(_) => DEFAULT_PORT,
+    };
+    let mut options = Options {
+        port,
+        bind: "127.0.0.1".to_owned(),
+        speed: 60.0,
+        seed: None,
+        print: false,
+        sessions: 25,
+        openmetrics: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--openmetrics" => openmetrics = true,
-            n => match n.parse() {
-                Ok(n) => sessions = n,
-                Err(_) => {
-                    eprintln!("usage: palingenesis [SESSIONS] [--openmetrics]");
-                    std::process::exit(2);
-                }
-            },
+            "--port" => {
+                let port = value("--port")?;
+                options.port = port
+                    .parse()
+                    .map_err(|_| format!("--port {port}: not a port number"))?;
+            }
+            "--bind" => options.bind = value("--bind")?,
+            "--speed" => {
+                let speed = value("--speed")?;
+                options.speed = speed
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                    .ok_or(format!("--speed {speed}: not a positive number"))?;
+            }
+            "--seed" => {
+                let seed = value("--seed")?;
+                options.seed = Some(
+                    seed.parse()
+                        .map_err(|_| format!("--seed {seed}: not a number"))?,
+                );
+            }
+            "--print" => options.print = true,
+            "--sessions" => {
+                let n = value("--sessions")?;
+                options.sessions = n
+                    .parse()
+                    .map_err(|_| format!("--sessions {n}: not a number"))?;
+            }
+            "--openmetrics" => options.openmetrics = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    let m = DaemonMetrics::global();
-    let mut rng = Rng::new(7);
-    for _ in 0..sessions {
-        simulate_session(m, &mut rng);
+    Ok(options)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("palingenesis: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let metrics = DaemonMetrics::global();
+    let mut rng = Rng::new(options.seed.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(7, |d| d.as_secs())
+    }));
+
+    if options.print {
+        simulate_sessions(metrics, &mut rng, options.sessions);
+        let registry = Registry::global();
+        if options.openmetrics {
+            print!("{}", metrics_export::encode_openmetrics(registry));
+        } else {
+            print!("{}", metrics_export::encode_text(registry));
+        }
+        return ExitCode::SUCCESS;
     }
-    let registry = Registry::global();
-    if openmetrics {
-        print!("{}", metrics_export::encode_openmetrics(registry));
+
+    let addr = if options.bind.contains(':') {
+        format!("[{}]:{}", options.bind, options.port) // IPv6
     } else {
-        print!("{}", metrics_export::encode_text(registry));
+        format!("{}:{}", options.bind, options.port)
+    };
+    let server = match MetricsServer::builder()
+        .bind(addr.as_str())
+        .paths(["/metrics", "/api/v1/metrics"])
+        .start()
+    {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("palingenesis: {err}");
+            eprintln!(
+                "choose another port with --port N or PALINGENESIS_PORT=N (0 picks a free one)"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let urls = server.urls();
+    // A closed stdout (the demo piped into `head`, its reader gone) must not stop the service.
+    let _ = writeln!(
+        std::io::stdout(),
+        "palingenesis demo: serving metrics at {}\n                   and at {}\n\
+         simulating the daemon at {}x speed; Ctrl-C to stop",
+        urls[0],
+        urls[1],
+        options.speed
+    );
+    let speed = options.speed;
+    loop {
+        simulate_session(metrics, &mut rng, &mut |simulated| {
+            std::thread::sleep(simulated.div_f64(speed));
+        });
+        // Between sessions the daemon idles.
+        metrics.active_sessions.set(0);
+        std::thread::sleep(Duration::from_secs(30).div_f64(speed));
     }
 }

@@ -1,5 +1,6 @@
 //! [`Histogram`]: observations counted into fixed buckets.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use crate::metric::{
     EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
 };
 use crate::rules::{self, BucketError};
+use crate::shard::{lines_for, Line, Shard, SHARDS, WORDS_PER_LINE};
 
 /// Observations (latencies, sizes) counted into buckets with fixed upper bounds.
 ///
@@ -30,13 +32,26 @@ use crate::rules::{self, BucketError};
 /// assert_eq!((s.count, s.sum, s.dropped), (2, 7.3, 1));
 /// assert_eq!(s.buckets.iter().map(|b| b.cumulative_count).collect::<Vec<_>>(), [0, 1, 1, 2]);
 /// ```
-#[derive(Debug)]
+///
+/// Each thread records into its own cache lines (see the crate docs, "Storage"): threads
+/// observing one histogram at once do not slow each other down.
 pub struct Histogram {
     bounds: &'static [f64],
-    /// Non-cumulative counts, one per bound, then the `+Inf` bucket.
-    counts: Box<[AtomicU64]>,
-    sum_bits: AtomicU64,
+    /// `SHARDS + 1` rows of `row_lines` lines. A row holds the non-cumulative bucket counts (one
+    /// per bound, then `+Inf`) and, after them, the bits of the sum. Rows `0..SHARDS` are the
+    /// shards; the last row holds the values at the last [`Series::reset`], subtracted by reads.
+    lines: Box<[Line]>,
+    row_lines: usize,
     dropped: AtomicU64,
+}
+
+impl fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Histogram")
+            .field("bounds", &self.bounds)
+            .field("snapshot", &self.snapshot())
+            .finish()
+    }
 }
 
 impl Default for Histogram {
@@ -70,12 +85,26 @@ impl Histogram {
     }
 
     fn from_checked(bounds: &'static [f64]) -> Self {
+        // Bucket counts, `+Inf`, the sum.
+        let row_lines = lines_for(bounds.len() + 2);
         Self {
             bounds,
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum_bits: AtomicU64::new(0),
+            lines: (0..(SHARDS + 1) * row_lines).map(|_| Line::new()).collect(),
+            row_lines,
             dropped: AtomicU64::new(0),
         }
+    }
+
+    /// Word `word` of row `row` (a shard, or `SHARDS` for the reset base).
+    #[inline]
+    fn word(&self, row: usize, word: usize) -> &AtomicU64 {
+        &self.lines[row * self.row_lines + word / WORDS_PER_LINE].0[word % WORDS_PER_LINE]
+    }
+
+    /// The word after the buckets: the sum's bits.
+    #[inline]
+    fn sum_word(&self) -> usize {
+        self.bounds.len() + 1
     }
 
     /// Records one observation. `NaN` and negative values are dropped and counted in
@@ -88,8 +117,19 @@ impl Histogram {
             return;
         }
         let index = self.bounds.partition_point(|&b| b < v);
-        self.counts[index].fetch_add(1, Ordering::Relaxed);
-        add_f64(&self.sum_bits, v);
+        let shard = Shard::current();
+        let row = shard.index() & (SHARDS - 1);
+        let count = self.word(row, index);
+        let sum = self.word(row, self.sum_word());
+        if shard.is_exclusive() {
+            // This thread is the only writer of its shard: no locked read-modify-write.
+            count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            let total = f64::from_bits(sum.load(Ordering::Relaxed)) + v;
+            sum.store(total.to_bits(), Ordering::Relaxed);
+        } else {
+            count.fetch_add(1, Ordering::Relaxed);
+            add_f64(sum, v);
+        }
     }
 
     /// Records a duration, in seconds.
@@ -115,12 +155,30 @@ impl Histogram {
     /// The number of observations in each bucket, not cumulative: one per bound, then the
     /// `+Inf` bucket. Each bucket is read once, so summing this is a consistent `_count`.
     pub fn bucket_counts(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
-        self.counts.iter().map(|c| c.load(Ordering::Relaxed))
+        (0..self.bounds.len() + 1).map(|bucket| {
+            let base = self.word(SHARDS, bucket).load(Ordering::Relaxed);
+            self.total_count(bucket).wrapping_sub(base)
+        })
+    }
+
+    /// Bucket `bucket`'s count summed over the shards, since creation.
+    fn total_count(&self, bucket: usize) -> u64 {
+        (0..SHARDS).fold(0u64, |n, row| {
+            n.wrapping_add(self.word(row, bucket).load(Ordering::Relaxed))
+        })
+    }
+
+    /// The sum over the shards, since creation.
+    fn total_sum(&self) -> f64 {
+        (0..SHARDS)
+            .map(|row| f64::from_bits(self.word(row, self.sum_word()).load(Ordering::Relaxed)))
+            .sum()
     }
 
     /// The sum of all recorded observations.
     pub fn sum(&self) -> f64 {
-        f64::from_bits(self.sum_bits.load(Ordering::Relaxed))
+        let base = f64::from_bits(self.word(SHARDS, self.sum_word()).load(Ordering::Relaxed));
+        self.total_sum() - base
     }
 
     /// The number of recorded observations.
@@ -235,11 +293,16 @@ impl Series for Histogram {
         encoder.histogram(labels, self);
     }
 
+    /// Sets the histogram back to empty without writing to the shards (their writers may be
+    /// recording): the current totals become the base subtracted from later reads.
+    /// Observations racing with the reset may land on either side of it.
     fn reset(&self) {
-        for c in &*self.counts {
-            c.store(0, Ordering::Relaxed);
+        for bucket in 0..=self.bounds.len() {
+            self.word(SHARDS, bucket)
+                .store(self.total_count(bucket), Ordering::Relaxed);
         }
-        self.sum_bits.store(0, Ordering::Relaxed);
+        self.word(SHARDS, self.sum_word())
+            .store(self.total_sum().to_bits(), Ordering::Relaxed);
         self.dropped.store(0, Ordering::Relaxed);
     }
 }

@@ -46,6 +46,7 @@ mod metric;
 mod registry;
 pub mod rules;
 mod set;
+mod shard;
 
 pub use counter::Counter;
 pub use family::{Family, SeriesRef, DEFAULT_MAX_SERIES};

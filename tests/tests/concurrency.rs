@@ -160,3 +160,70 @@ fn scrapes_during_recording_are_monotonic_and_self_consistent() {
     assert_eq!(m.events_total.get(), 100_000);
     assert_eq!(m.values_seconds.count(), 100_000);
 }
+
+/// Threads come and go, many more over time than there are exclusive per-thread slots, while
+/// others record for the whole test and a scraper reads in a loop: slots change hands (and some
+/// threads record through the shared shard) without losing or doubling a record.
+#[test]
+fn short_lived_threads_hand_their_slots_over_without_losing_counts() {
+    const WAVES: usize = 40;
+    const PER_WAVE: usize = 12;
+    const EACH: usize = 2_000;
+    let m = Arc::new(Load::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let scraper = {
+        let m = Arc::clone(&m);
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            let (mut last_events, mut last_count) = (0, 0);
+            while !done.load(Ordering::Relaxed) {
+                let events = m.events_total.get();
+                let count = m.values_seconds.count();
+                assert!(events >= last_events, "{events} < {last_events}");
+                assert!(count >= last_count, "{count} < {last_count}");
+                let snapshot = m.values_seconds.snapshot();
+                assert_eq!(
+                    snapshot.buckets.last().unwrap().cumulative_count,
+                    snapshot.count
+                );
+                (last_events, last_count) = (events, count);
+            }
+        })
+    };
+    for _ in 0..WAVES {
+        let wave: Vec<_> = (0..PER_WAVE)
+            .map(|t| {
+                let m = Arc::clone(&m);
+                thread::spawn(move || {
+                    for i in 0..EACH {
+                        m.events_total.inc();
+                        m.kinds_total
+                            .with(&KindLabels {
+                                kind: [Kind::A, Kind::B, Kind::C][t % 3],
+                            })
+                            .inc_by(2);
+                        m.values_seconds.observe((i % 5) as f64);
+                    }
+                })
+            })
+            .collect();
+        for t in wave {
+            t.join().unwrap();
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+    scraper.join().unwrap();
+    let total = (WAVES * PER_WAVE * EACH) as u64;
+    assert_eq!(m.events_total.get(), total);
+    assert_eq!(m.values_seconds.count(), total);
+    let kinds: u64 = [Kind::A, Kind::B, Kind::C]
+        .iter()
+        .map(|&kind| m.kinds_total.with(&KindLabels { kind }).get())
+        .sum();
+    assert_eq!(kinds, 2 * total);
+    // 0, 1, 2, 3, 4 repeated: the sum is exact in f64.
+    assert_eq!(
+        m.values_seconds.sum(),
+        (WAVES * PER_WAVE * (EACH / 5) * 10) as f64
+    );
+}

@@ -1,0 +1,544 @@
+//! Memory per labeled counter series, ours beside the peer crates, measured with a counting
+//! global allocator: the heap bytes still allocated after building a family and creating its
+//! series, divided by the number of series. A separate binary from `peers.rs` so that the
+//! counting allocator does not slow the timed benchmarks.
+//!
+//! Two shapes: fixed labels (two enums, 3 x 6 = 18 series, where the library has derived
+//! fixed-cardinality labels) and open-ended labels (two strings, 1,000 x 10 = 10,000 series).
+//! Label values are handed to each library the way it takes them (`String`s cloned into the
+//! key, `&str` interned or copied); the bytes the library keeps for them are counted.
+//!
+//! Prints a table, and writes it as JSON to `$PEERS_MEMORY_OUT` when set (`scripts/benchmarks`
+//! keeps it beside criterion's estimates and renders it in `BENCHMARKS.md`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call forwards to `System` with the same arguments; the counter is only
+// bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            LIVE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const CLASS_NAMES: [&str; 3] = ["ok", "client_error", "server_error"];
+const METHOD_NAMES: [&str; 6] = ["get", "post", "put", "delete", "patch", "head"];
+const FIXED_SERIES: usize = 18;
+const OPEN_SERIES: usize = 10_000;
+
+/// Heap bytes still allocated by `build` (its result is kept alive until measured).
+fn heap_of<T>(build: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = build();
+    let after = LIVE.load(Ordering::Relaxed);
+    (t, usize::try_from(after - before).unwrap_or(0))
+}
+
+struct Row {
+    library: &'static str,
+    labels: &'static str,
+    series: usize,
+    heap_bytes: usize,
+    note: String,
+}
+
+impl Row {
+    fn per_series(&self) -> f64 {
+        self.heap_bytes as f64 / self.series as f64
+    }
+}
+
+mod ours {
+    use metrics_core::{Counter, Family, LabelSet, LabelValue};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+    #[label(rename_all = "snake_case")]
+    pub enum Class {
+        Ok,
+        ClientError,
+        ServerError,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+    #[label(rename_all = "snake_case")]
+    pub enum Method {
+        Get,
+        Post,
+        Put,
+        Delete,
+        Patch,
+        Head,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    pub struct RequestLabels {
+        pub class: Class,
+        pub method: Method,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+    pub struct StringLabels {
+        pub path: String,
+        pub shard: String,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+    pub struct StaticLabels {
+        pub path: &'static str,
+        pub shard: &'static str,
+    }
+
+    pub type Fixed = Family<RequestLabels, Counter>;
+    pub type Strings = Family<StringLabels, Counter>;
+    pub type Statics = Family<StaticLabels, Counter>;
+}
+
+mod pc {
+    use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EncodeLabelValue)]
+    pub enum Class {
+        Ok,
+        ClientError,
+        ServerError,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EncodeLabelValue)]
+    pub enum Method {
+        Get,
+        Post,
+        Put,
+        Delete,
+        Patch,
+        Head,
+    }
+
+    pub const CLASSES: [Class; 3] = [Class::Ok, Class::ClientError, Class::ServerError];
+    pub const METHODS: [Method; 6] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Delete,
+        Method::Patch,
+        Method::Head,
+    ];
+
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, EncodeLabelSet)]
+    pub struct RequestLabels {
+        pub class: Class,
+        pub method: Method,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, EncodeLabelSet)]
+    pub struct StringLabels {
+        pub path: String,
+        pub shard: String,
+    }
+}
+
+mod ms {
+    use measured::{FixedCardinalityLabel, LabelGroup};
+
+    #[derive(Clone, Copy, Debug, PartialEq, FixedCardinalityLabel)]
+    #[label(rename_all = "snake_case")]
+    pub enum Class {
+        Ok,
+        ClientError,
+        ServerError,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, FixedCardinalityLabel)]
+    #[label(rename_all = "snake_case")]
+    pub enum Method {
+        Get,
+        Post,
+        Put,
+        Delete,
+        Patch,
+        Head,
+    }
+
+    pub const CLASSES: [Class; 3] = [Class::Ok, Class::ClientError, Class::ServerError];
+    pub const METHODS: [Method; 6] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Delete,
+        Method::Patch,
+        Method::Head,
+    ];
+
+    #[derive(Clone, Copy, LabelGroup)]
+    #[label(set = RequestLabelSet)]
+    pub struct RequestLabels {
+        pub class: Class,
+        pub method: Method,
+    }
+
+    #[derive(Clone, Copy, LabelGroup)]
+    #[label(set = StringLabelSet)]
+    pub struct StringLabels<'a> {
+        #[label(dynamic_with = measured::lasso::ThreadedRodeo, default)]
+        pub path: &'a str,
+        #[label(dynamic_with = measured::lasso::ThreadedRodeo, default)]
+        pub shard: &'a str,
+    }
+}
+
+fn open_labels() -> Vec<(String, String)> {
+    let mut v = Vec::with_capacity(OPEN_SERIES);
+    for p in 0..OPEN_SERIES / 10 {
+        for s in 0..10 {
+            v.push((format!("/api/v1/items/{p:04}"), format!("shard-{s}")));
+        }
+    }
+    v
+}
+
+fn fixed_combos() -> impl Iterator<Item = (usize, usize)> {
+    (0..CLASS_NAMES.len()).flat_map(|a| (0..METHOD_NAMES.len()).map(move |b| (a, b)))
+}
+
+fn main() {
+    use ours::{Class, Method};
+    let classes = [Class::Ok, Class::ClientError, Class::ServerError];
+    let methods = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Delete,
+        Method::Patch,
+        Method::Head,
+    ];
+    let labels = open_labels();
+    // The &'static str labels exist before measuring: they are the program's literals.
+    let statics: Vec<(&'static str, &'static str)> = labels
+        .iter()
+        .map(|(p, s)| -> (&'static str, &'static str) {
+            (Box::leak(p.clone().into()), Box::leak(s.clone().into()))
+        })
+        .collect();
+    let mut rows = Vec::new();
+
+    // ---- Ours.
+    let (f, bytes) = heap_of(|| {
+        let f = ours::Fixed::new();
+        for (a, b) in fixed_combos() {
+            f.with(&ours::RequestLabels {
+                class: classes[a],
+                method: methods[b],
+            })
+            .inc();
+        }
+        f
+    });
+    assert_eq!(f.len(), FIXED_SERIES);
+    rows.push(Row {
+        library: "ours",
+        labels: "fixed (2 derived enums)",
+        series: FIXED_SERIES,
+        heap_bytes: bytes,
+        note: format!(
+            "one `Counter` per series, allocated up front; `size_of::<Counter>()` = {} B",
+            std::mem::size_of::<metrics_core::Counter>()
+        ),
+    });
+    drop(f);
+
+    let (f, bytes) = heap_of(|| {
+        let f = ours::Strings::new();
+        for (p, s) in &labels {
+            f.with(&ours::StringLabels {
+                path: p.clone(),
+                shard: s.clone(),
+            })
+            .inc();
+        }
+        f
+    });
+    assert_eq!((f.len(), f.diverted()), (OPEN_SERIES, 0));
+    rows.push(Row {
+        library: "ours",
+        labels: "open-ended (2 `String`s)",
+        series: OPEN_SERIES,
+        heap_bytes: bytes,
+        note: "map entry + `Arc<Counter>` + the two label `String`s".into(),
+    });
+    drop(f);
+
+    let (f, bytes) = heap_of(|| {
+        let f = ours::Statics::new();
+        for &(p, s) in &statics {
+            f.with(&ours::StaticLabels { path: p, shard: s }).inc();
+        }
+        f
+    });
+    assert_eq!((f.len(), f.diverted()), (OPEN_SERIES, 0));
+    rows.push(Row {
+        library: "ours",
+        labels: "open-ended (2 `&'static str`s)",
+        series: OPEN_SERIES,
+        heap_bytes: bytes,
+        note: "map entry + `Arc<Counter>`; the label strings are the program's".into(),
+    });
+    drop(f);
+
+    // ---- prometheus.
+    let (v, bytes) = heap_of(|| {
+        let v = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("bench_requests_total", "Requests."),
+            &["class", "method"],
+        )
+        .unwrap();
+        for (a, b) in fixed_combos() {
+            v.with_label_values(&[CLASS_NAMES[a], METHOD_NAMES[b]])
+                .inc();
+        }
+        v
+    });
+    rows.push(Row {
+        library: "prometheus",
+        labels: "fixed (2 `&str`s)",
+        series: FIXED_SERIES,
+        heap_bytes: bytes,
+        note: "no fixed-cardinality labels: the same map as open-ended labels".into(),
+    });
+    drop(v);
+
+    let (v, bytes) = heap_of(|| {
+        let v = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("bench_requests_total", "Requests."),
+            &["path", "shard"],
+        )
+        .unwrap();
+        for (p, s) in &labels {
+            v.with_label_values(&[p, s]).inc();
+        }
+        v
+    });
+    rows.push(Row {
+        library: "prometheus",
+        labels: "open-ended (2 `&str`s)",
+        series: OPEN_SERIES,
+        heap_bytes: bytes,
+        note: "each series keeps its label pairs as owned strings".into(),
+    });
+    drop(v);
+
+    // ---- prometheus-client.
+    type PcCounter = prometheus_client::metrics::counter::Counter;
+    let (f, bytes) = heap_of(|| {
+        let f =
+            prometheus_client::metrics::family::Family::<pc::RequestLabels, PcCounter>::default();
+        for (a, b) in fixed_combos() {
+            f.get_or_create(&pc::RequestLabels {
+                class: pc::CLASSES[a],
+                method: pc::METHODS[b],
+            })
+            .inc();
+        }
+        f
+    });
+    rows.push(Row {
+        library: "prometheus-client",
+        labels: "fixed (2 derived enums)",
+        series: FIXED_SERIES,
+        heap_bytes: bytes,
+        note: "a `HashMap` entry and an `Arc` per series, created on first use".into(),
+    });
+    drop(f);
+
+    let (f, bytes) = heap_of(|| {
+        let f =
+            prometheus_client::metrics::family::Family::<pc::StringLabels, PcCounter>::default();
+        for (p, s) in &labels {
+            f.get_or_create(&pc::StringLabels {
+                path: p.clone(),
+                shard: s.clone(),
+            })
+            .inc();
+        }
+        f
+    });
+    rows.push(Row {
+        library: "prometheus-client",
+        labels: "open-ended (2 `String`s)",
+        series: OPEN_SERIES,
+        heap_bytes: bytes,
+        note: "map entry + `Arc` counter + the two label `String`s".into(),
+    });
+    drop(f);
+
+    // ---- metrics (metrics-exporter-prometheus's registry).
+    let (r, bytes) = heap_of(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        metrics::with_local_recorder(&recorder, || {
+            for (a, b) in fixed_combos() {
+                metrics::counter!("bench_requests_total", "class" => CLASS_NAMES[a], "method" => METHOD_NAMES[b])
+                    .increment(1);
+            }
+        });
+        recorder
+    });
+    let (r2, empty) =
+        heap_of(|| metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder());
+    drop(r2);
+    rows.push(Row {
+        library: "metrics",
+        labels: "fixed (2 `&'static str`s)",
+        series: FIXED_SERIES,
+        heap_bytes: bytes.saturating_sub(empty),
+        note: format!(
+            "recorder registry, less an empty recorder's {empty} B; no fixed-cardinality labels"
+        ),
+    });
+    drop(r);
+
+    let (r, bytes) = heap_of(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        metrics::with_local_recorder(&recorder, || {
+            for (p, s) in &labels {
+                metrics::counter!("bench_requests_total", "path" => p.clone(), "shard" => s.clone())
+                    .increment(1);
+            }
+        });
+        recorder
+    });
+    rows.push(Row {
+        library: "metrics",
+        labels: "open-ended (2 `String`s)",
+        series: OPEN_SERIES,
+        heap_bytes: bytes.saturating_sub(empty),
+        note: "key (name + label pairs) + `Arc` atomic per series, less an empty recorder".into(),
+    });
+    drop(r);
+
+    // ---- measured.
+    let (v, bytes) = heap_of(|| {
+        let v = measured::CounterVec::with_label_set(ms::RequestLabelSet::new());
+        for (a, b) in fixed_combos() {
+            v.inc(ms::RequestLabels {
+                class: ms::CLASSES[a],
+                method: ms::METHODS[b],
+            });
+        }
+        v
+    });
+    rows.push(Row {
+        library: "measured",
+        labels: "fixed (2 derived enums)",
+        series: FIXED_SERIES,
+        heap_bytes: bytes,
+        note: "a dense array: one cache-padded cell per series".into(),
+    });
+    drop(v);
+
+    let (v, bytes) = heap_of(|| {
+        let v = measured::CounterVec::with_label_set(ms::StringLabelSet::new());
+        for (p, s) in &labels {
+            v.inc(ms::StringLabels { path: p, shard: s });
+        }
+        v
+    });
+    rows.push(Row {
+        library: "measured",
+        labels: "open-ended (2 interned `&str`s)",
+        series: OPEN_SERIES,
+        heap_bytes: bytes,
+        note: "sharded map entry per series; label strings interned once per distinct value (1,000 + 10)".into(),
+    });
+    drop(v);
+
+    println!(
+        "{:<18} {:<32} {:>7} {:>12} {:>10}  note",
+        "library", "labels", "series", "heap bytes", "B/series"
+    );
+    for r in &rows {
+        println!(
+            "{:<18} {:<32} {:>7} {:>12} {:>10.1}  {}",
+            r.library,
+            r.labels,
+            r.series,
+            r.heap_bytes,
+            r.per_series(),
+            r.note
+        );
+    }
+
+    if let Some(path) = std::env::var_os("PEERS_MEMORY_OUT") {
+        let mut json = String::from("{\n  \"rows\": [\n");
+        for (i, r) in rows.iter().enumerate() {
+            json.push_str(&format!(
+                "    {{\"library\": {}, \"labels\": {}, \"series\": {}, \"heap_bytes\": {}, \"bytes_per_series\": {:.1}, \"note\": {}}}{}\n",
+                quote(r.library),
+                quote(r.labels),
+                r.series,
+                r.heap_bytes,
+                r.per_series(),
+                quote(&r.note),
+                if i + 1 < rows.len() { "," } else { "" }
+            ));
+        }
+        json.push_str(&format!(
+            "  ],\n  \"ours_counter_size_of\": {}\n}}\n",
+            std::mem::size_of::<metrics_core::Counter>()
+        ));
+        let path = std::path::PathBuf::from(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create the memory report's folder");
+        }
+        std::fs::write(&path, json).expect("write the memory report");
+        println!("memory report written to {}", path.display());
+    }
+}
+
+/// A JSON string literal.
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

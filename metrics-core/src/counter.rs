@@ -1,7 +1,8 @@
 //! [`Counter`]: a monotonically increasing `u64`.
 
 use std::fmt;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use crate::metric::{
     EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
@@ -21,16 +22,27 @@ use crate::shard::{Line, Shard, SHARDS, SHARED};
 /// assert_eq!(c.get(), 3);
 /// ```
 ///
-/// Each thread records into its own cache line (see the crate docs, "Storage"), so threads
-/// incrementing one counter at once do not slow each other down; [`get`](Self::get) sums them.
+/// A counter recorded by one thread at a time is one cache line; once two threads record it,
+/// it grows per-thread shards, so threads incrementing one counter at once do not slow each
+/// other down (see the crate docs, "Storage"). [`get`](Self::get) sums them.
+#[repr(align(64))]
 pub struct Counter {
-    /// One line per shard: the count at word 0; the shared shard's word 1 holds the value
-    /// subtracted by [`Series::reset`].
-    lines: [Line; SHARDS],
+    /// The count recorded while one exclusive slot owned the counter. Written only by that
+    /// slot's thread (plain load and store), never after the counter is sharded.
+    value: AtomicU64,
+    /// `UNOWNED`, the owning slot, or `SHARDED`.
+    state: AtomicUsize,
+    /// Per-slot lines, allocated when a second thread records (or a thread without an
+    /// exclusive slot).
+    shards: OnceLock<Box<[Line; SHARDS]>>,
+    /// The count at the last [`Series::reset`], subtracted by reads.
+    base: AtomicU64,
 }
 
-/// Word of the shared shard's line holding the count at the last reset.
-const BASE: usize = 1;
+/// No thread has recorded yet.
+const UNOWNED: usize = usize::MAX;
+/// Every thread records in the shards; `value` is frozen.
+const SHARDED: usize = usize::MAX - 1;
 
 impl Default for Counter {
     fn default() -> Self {
@@ -50,7 +62,10 @@ impl Counter {
     /// A counter at zero.
     pub const fn new() -> Self {
         Self {
-            lines: [const { Line::new() }; SHARDS],
+            value: AtomicU64::new(0),
+            state: AtomicUsize::new(UNOWNED),
+            shards: OnceLock::new(),
+            base: AtomicU64::new(0),
         }
     }
 
@@ -64,30 +79,81 @@ impl Counter {
     #[inline]
     pub fn inc_by(&self, n: u64) {
         let shard = Shard::current();
-        let cell = &self.lines[shard.index() & (SHARDS - 1)].0[0];
-        if shard.is_exclusive() {
-            // This thread is the only writer of its shard: no locked read-modify-write.
-            cell.store(
-                cell.load(Ordering::Relaxed).wrapping_add(n),
-                Ordering::Relaxed,
-            );
-        } else {
-            cell.fetch_add(n, Ordering::Relaxed);
+        let state = self.state.load(Ordering::Relaxed);
+        if state == shard.index() {
+            // Owned by this thread's exclusive slot: no locked read-modify-write.
+            return add_plain(&self.value, n);
         }
+        if state == SHARDED && shard.is_exclusive() {
+            if let Some(shards) = self.shards.get() {
+                // This thread's own line: also no locked read-modify-write.
+                return add_plain(&shards[shard.index() & (SHARDS - 1)].0[0], n);
+            }
+        }
+        self.inc_contended(shard, n);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn inc_contended(&self, shard: Shard, n: u64) {
+        if shard.is_exclusive() {
+            let mut state = self.state.load(Ordering::Relaxed);
+            loop {
+                let next = match state {
+                    // First recorder: it owns `value`.
+                    UNOWNED => shard.index(),
+                    // Another slot's: from now on everyone uses the shards.
+                    SHARDED => break,
+                    owner if owner == shard.index() => return add_plain(&self.value, n),
+                    _ => SHARDED,
+                };
+                match self.state.compare_exchange_weak(
+                    state,
+                    next,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) if next == shard.index() => return add_plain(&self.value, n),
+                    Ok(_) => break,
+                    Err(now) => state = now,
+                }
+            }
+            add_plain(&self.shards()[shard.index() & (SHARDS - 1)].0[0], n);
+        } else {
+            // A thread without an exclusive slot: atomic adds in the shared shard; the owner
+            // of `value`, if any, keeps it.
+            self.shards()[SHARED].0[0].fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    fn shards(&self) -> &[Line; SHARDS] {
+        self.shards
+            .get_or_init(|| Box::new([const { Line::new() }; SHARDS]))
     }
 
     /// The current count.
     pub fn get(&self) -> u64 {
-        self.total()
-            .wrapping_sub(self.lines[SHARED].0[BASE].load(Ordering::Relaxed))
+        self.total().wrapping_sub(self.base.load(Ordering::Relaxed))
     }
 
-    /// The sum of the shards, since creation.
+    /// Everything recorded since creation.
     fn total(&self) -> u64 {
-        self.lines.iter().fold(0u64, |sum, line| {
-            sum.wrapping_add(line.0[0].load(Ordering::Relaxed))
+        let own = self.value.load(Ordering::Relaxed);
+        self.shards.get().map_or(own, |shards| {
+            shards.iter().fold(own, |sum, line| {
+                sum.wrapping_add(line.0[0].load(Ordering::Relaxed))
+            })
         })
     }
+}
+
+/// Adds `n` to a word that only the current thread writes.
+#[inline]
+fn add_plain(cell: &AtomicU64, n: u64) {
+    cell.store(
+        cell.load(Ordering::Relaxed).wrapping_add(n),
+        Ordering::Relaxed,
+    );
 }
 
 impl EncodeMetric for Counter {
@@ -113,6 +179,6 @@ impl Series for Counter {
     /// recording): the current total becomes the base subtracted from later reads. Increments
     /// racing with the reset may land on either side of it.
     fn reset(&self) {
-        self.lines[SHARED].0[BASE].store(self.total(), Ordering::Relaxed);
+        self.base.store(self.total(), Ordering::Relaxed);
     }
 }

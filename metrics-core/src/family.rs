@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use indexmap::IndexMap;
 use parking_lot::RwLock;
 
-use crate::label::{FixedLabels, LabelSet, LabelsOf};
+use crate::label::{self, FixedLabels, LabelSet, LabelsOf};
 use crate::metric::{EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, Series};
 
 /// The series cap of an open-ended family when `#[metric(max_series = N)]` does not set one.
@@ -37,10 +37,18 @@ pub struct Family<L: LabelSet, M: Series> {
     max_series: usize,
     /// Every series of a fixed-cardinality family; empty for an open-ended one.
     fixed: Box<[M]>,
-    open: RwLock<IndexMap<L, Arc<M>>>,
+    /// The series of an open-ended family, with their labels rendered for the text formats.
+    open: RwLock<IndexMap<L, OpenSeries<M>>>,
     /// One series per fixed combination, for records past the cap, built on first use.
     overflow: OnceLock<Box<[(M, AtomicBool)]>>,
     diverted: AtomicU64,
+}
+
+/// A series of an open-ended family.
+struct OpenSeries<M> {
+    metric: Arc<M>,
+    /// `name="value",...` ([`label::render`]): a scrape copies it instead of escaping again.
+    rendered: Box<str>,
 }
 
 /// A series of a [`Family`]; dereferences to the metric.
@@ -96,19 +104,25 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     }
 
     fn with_open(&self, labels: &L) -> SeriesRef<'_, M> {
-        if let Some(m) = self.open.read().get(labels) {
-            return SeriesRef(SeriesRefInner::Shared(Arc::clone(m)));
+        if let Some(series) = self.open.read().get(labels) {
+            return SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)));
         }
         let mut map = self.open.write();
-        if let Some(m) = map.get(labels) {
-            return SeriesRef(SeriesRefInner::Shared(Arc::clone(m)));
+        if let Some(series) = map.get(labels) {
+            return SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)));
         }
         if map.len() >= self.max_series {
             drop(map);
             return SeriesRef(SeriesRefInner::Borrowed(self.overflow_series(labels)));
         }
         let m = Arc::new(M::build(&self.options));
-        map.insert(labels.clone(), Arc::clone(&m));
+        map.insert(
+            labels.clone(),
+            OpenSeries {
+                metric: Arc::clone(&m),
+                rendered: label::render(labels),
+            },
+        );
         SeriesRef(SeriesRefInner::Shared(m))
     }
 
@@ -134,7 +148,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         self.open
             .read()
             .get(labels)
-            .map(|m| SeriesRef(SeriesRefInner::Shared(Arc::clone(m))))
+            .map(|series| SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric))))
     }
 
     /// Removes the series for `labels`; returns whether it existed. A fixed-cardinality series
@@ -205,8 +219,12 @@ impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
         if !L::OPEN_ENDED {
             return;
         }
-        for (labels, m) in self.open.read().iter() {
-            m.encode_series(&LabelsOf(labels), encoder);
+        for (labels, series) in self.open.read().iter() {
+            let labels = LabelsOf {
+                labels,
+                rendered: &series.rendered,
+            };
+            series.metric.encode_series(&labels, encoder);
         }
         if let Some(slots) = self.overflow.get() {
             for (i, (m, used)) in slots.iter().enumerate() {

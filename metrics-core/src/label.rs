@@ -131,12 +131,48 @@ pub trait LabelSet: Clone + Eq + Hash + Send + Sync + 'static {
 }
 
 /// The labels of a series keyed by a label set value.
-pub(crate) struct LabelsOf<'a, L>(pub(crate) &'a L);
+pub(crate) struct LabelsOf<'a, L> {
+    pub(crate) labels: &'a L,
+    /// [`render`] of `labels`.
+    pub(crate) rendered: &'a str,
+}
 
 impl<L: LabelSet> EncodeLabels for LabelsOf<'_, L> {
     fn encode(&self, out: &mut dyn LabelEncoder) {
-        self.0.encode(out);
+        self.labels.encode(out);
     }
+
+    fn rendered(&self) -> Option<&str> {
+        Some(self.rendered)
+    }
+}
+
+/// `labels` as the text formats write them: `name="value",...`, values escaped.
+pub(crate) fn render<L: LabelSet>(labels: &L) -> Box<str> {
+    struct Render(String);
+    impl LabelEncoder for Render {
+        fn label(&mut self, name: &str, value: LabelValueRef<'_>) {
+            use std::fmt::Write as _;
+            if !self.0.is_empty() {
+                self.0.push(',');
+            }
+            self.0.push_str(name);
+            self.0.push_str("=\"");
+            match value {
+                LabelValueRef::Str(s) => crate::escape::write_quoted_text(&mut self.0, s),
+                LabelValueRef::I64(v) => {
+                    let _ = write!(self.0, "{v}");
+                }
+                LabelValueRef::U64(v) => {
+                    let _ = write!(self.0, "{v}");
+                }
+            }
+            self.0.push('"');
+        }
+    }
+    let mut out = Render(String::new());
+    labels.encode(&mut out);
+    out.0.into_boxed_str()
 }
 
 /// The labels of the fixed combination at an index.

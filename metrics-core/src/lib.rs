@@ -65,6 +65,7 @@
 #![warn(missing_docs)]
 
 mod counter;
+pub mod escape;
 mod family;
 mod gauge;
 mod histogram;

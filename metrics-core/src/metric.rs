@@ -70,6 +70,16 @@ pub trait MetricEncoder {
 pub trait EncodeLabels {
     /// Writes every `name="value"` pair to `out`, in declaration order.
     fn encode(&self, out: &mut dyn LabelEncoder);
+
+    /// The same pairs already written out, `name="value",name2="value2"`, each value escaped
+    /// with [`escape::write_quoted_text`](crate::escape::write_quoted_text) (which both text
+    /// formats share), when the labels keep such a copy: the series of an open-ended
+    /// [`Family`](crate::Family) do, rendered once when created, so a scrape copies one string
+    /// per series instead of escaping every value again. A text encoder may use it instead of
+    /// [`encode`](Self::encode); other encoders ignore it.
+    fn rendered(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Receives label pairs. Exposition formats implement it.

@@ -8,8 +8,8 @@ use metrics_core::{
     RegistryEncoder,
 };
 
-use crate::escape::write_quoted_text;
 use crate::number::write_int;
+use metrics_core::escape::write_quoted_text;
 
 /// What differs between Prometheus 0.0.4 and OpenMetrics 1.0 text.
 pub(crate) trait Format {
@@ -54,7 +54,16 @@ impl<'a, F: Format> Writer<'a, F> {
             out,
             empty: self.instance.is_empty(),
         };
-        labels.encode(&mut pairs);
+        match labels.rendered() {
+            // Open-ended family series keep their labels written out: one copy.
+            Some(rendered) => {
+                if !rendered.is_empty() {
+                    pairs.separate();
+                    pairs.out.push_str(rendered);
+                }
+            }
+            None => labels.encode(&mut pairs),
+        }
         if let Some(bound) = le {
             pairs.separate();
             pairs.out.push_str("le=\"");
@@ -69,7 +78,7 @@ impl<'a, F: Format> Writer<'a, F> {
         out.push(' ');
     }
 
-    fn int_line(&mut self, v: impl std::fmt::Display) {
+    fn int_line(&mut self, v: impl itoa::Integer) {
         write_int(self.out, v);
         self.out.push('\n');
     }

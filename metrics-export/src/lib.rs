@@ -84,7 +84,6 @@
 #![warn(missing_docs)]
 
 mod encoder;
-mod escape;
 #[cfg(test)]
 mod fixtures;
 mod negotiate;

@@ -3,8 +3,8 @@
 use metrics_core::{MetricDesc, Registry};
 
 use crate::encoder::{Format, Writer};
-use crate::escape::write_quoted_text;
 use crate::number::write_openmetrics_float;
+use metrics_core::escape::write_quoted_text;
 
 /// The `Content-Type` of [`encode_openmetrics`]'s output.
 pub const OPENMETRICS_CONTENT_TYPE: &str =

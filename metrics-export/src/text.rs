@@ -3,8 +3,8 @@
 use metrics_core::{MetricDesc, Registry};
 
 use crate::encoder::{Format, Writer};
-use crate::escape::write_help_text;
 use crate::number::write_go_float;
+use metrics_core::escape::write_help_text;
 
 /// The `Content-Type` of [`encode_text`]'s output.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -275,7 +275,7 @@ fn main() {
         series: FIXED_SERIES,
         heap_bytes: bytes,
         note: format!(
-            "one `Counter` per series, allocated up front; `size_of::<Counter>()` = {} B",
+            "one `Counter` per series, allocated up front; `size_of::<Counter>()` = {} B (one line until a second thread records it)",
             std::mem::size_of::<metrics_core::Counter>()
         ),
     });
@@ -298,7 +298,7 @@ fn main() {
         labels: "open-ended (2 `String`s)",
         series: OPEN_SERIES,
         heap_bytes: bytes,
-        note: "map entry + `Arc<Counter>` + the two label `String`s".into(),
+        note: "map entry + `Arc<Counter>` + the two label `String`s + the labels rendered once for scrapes".into(),
     });
     drop(f);
 
@@ -315,7 +315,68 @@ fn main() {
         labels: "open-ended (2 `&'static str`s)",
         series: OPEN_SERIES,
         heap_bytes: bytes,
-        note: "map entry + `Arc<Counter>`; the label strings are the program's".into(),
+        note: "map entry + `Arc<Counter>` + the labels rendered once; the label strings are the program's".into(),
+    });
+    drop(f);
+
+    // Ours again, every series recorded by two threads: counters then hold their per-thread
+    // shards (the worst case; a series only one thread records stays one line).
+    // (Both threads alive while recording, so they hold distinct slots: a thread that starts
+    // after another exited would inherit its slot and the series would stay one line.)
+    let by_two_threads = |record: &(dyn Fn() + Sync)| {
+        let both = std::sync::Barrier::new(2);
+        let run = || {
+            both.wait();
+            record();
+            both.wait();
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(run);
+            scope.spawn(run);
+        });
+    };
+    let (f, bytes) = heap_of(|| {
+        let f = ours::Fixed::new();
+        by_two_threads(&|| {
+            for (a, b) in fixed_combos() {
+                f.with(&ours::RequestLabels {
+                    class: classes[a],
+                    method: methods[b],
+                })
+                .inc();
+            }
+        });
+        f
+    });
+    rows.push(Row {
+        library: "ours",
+        labels: "fixed, 2 recording threads",
+        series: FIXED_SERIES,
+        heap_bytes: bytes,
+        note: "each series also holds 8 shard lines (512 B) once a second thread records it".into(),
+    });
+    drop(f);
+
+    let (f, bytes) = heap_of(|| {
+        let f = ours::Strings::new();
+        by_two_threads(&|| {
+            for (p, s) in &labels {
+                f.with(&ours::StringLabels {
+                    path: p.clone(),
+                    shard: s.clone(),
+                })
+                .inc();
+            }
+        });
+        f
+    });
+    assert_eq!((f.len(), f.diverted()), (OPEN_SERIES, 0));
+    rows.push(Row {
+        library: "ours",
+        labels: "open-ended (2 `String`s), 2 recording threads",
+        series: OPEN_SERIES,
+        heap_bytes: bytes,
+        note: "as above, plus the 512 B of shards per series".into(),
     });
     drop(f);
 

@@ -39,28 +39,36 @@
 //!
 //! Why shards: a counter that is one shared atomic costs every recording thread a locked
 //! read-modify-write on a cache line that the other cores keep stealing; with two threads on one
-//! counter that is 4 to 10 times the cost of the add itself. So every [`Counter`] and
-//! [`Histogram`] keeps 8 shards, each on its own 64-byte cache line. A thread that records claims
-//! one of 7 *exclusive* slots for its life (one bit of a global mask; a thread-local destructor
-//! gives it back when the thread exits) and is then the only writer of that shard in every
-//! metric: it records with a plain load and store, no locked instruction, no line shared with
-//! another writer. Threads that find the 7 slots taken record in the 8th, *shared* shard with
-//! atomic adds, as a single-atomic counter would: never slower than the usual design, only not
-//! faster. The protocol (claim with `Acquire`, release with `Release`, so a slot changing hands
-//! loses nothing) is model-checked with loom in `tests/loom_slots.rs`.
+//! counter that is 4 to 10 times the cost of the add itself. So a thread that records claims one
+//! of 7 *exclusive* slots for its life (one bit of a global mask; a thread-local destructor gives
+//! it back when the thread exits), and writes only to memory of its slot, with a plain load and
+//! store: no locked instruction, no cache line shared with another writer. Threads that find the
+//! 7 slots taken use an 8th, *shared* shard with atomic adds, as a single-atomic counter would:
+//! never slower than the usual design, only not faster. The protocol (claim with `Acquire`,
+//! release with `Release`, so a slot changing hands loses nothing) is model-checked with loom in
+//! `tests/loom_slots.rs`.
 //!
-//! How reads combine them: a scrape sums the shards with relaxed loads. Each shard only grows, so
-//! sums only grow between scrapes; a histogram's `_count` is the sum of its buckets, so a scrape
-//! always sees `+Inf` equal to `_count`. A reset (`Family::remove` of a fixed-label series)
-//! stores the current sum as a base subtracted by later reads instead of writing into shards
-//! that their owners may be writing.
+//! - A [`Counter`] is one 64-byte line. The first slot to record owns its word. When a second
+//!   slot records, the counter grows 8 shard lines (one per slot, allocated then) and every
+//!   thread, the owner included, records in its own line from then on; the owner's word is
+//!   frozen, so no thread reads a line that another writes.
+//! - A [`Histogram`] has its 8 shards from the start: a row of lines per slot holding its bucket
+//!   counts and sum, plus a row for the reset base.
+//! - [`Gauge`] and [`FloatGauge`] stay one atomic each: `set` must replace the value, which
+//!   shards cannot do cheaply.
 //!
-//! What it costs: memory. A counter is 8 lines, 512 bytes, where a single cache-padded atomic is
-//! 64 to 128; a histogram with 12 buckets is 9 rows of 2 lines (the 9th holds the reset base),
-//! 1,152 bytes. `S = 8` is fixed at compile time (a `const` array keeps [`Counter::new`] a
-//! `const fn` and the hot path free of an indirection); 7 exclusive slots cover the recording
-//! threads of most services. [`Gauge`] and [`FloatGauge`] stay one atomic each: `set` must
-//! replace the value, which shards cannot do cheaply.
+//! How reads combine them: a scrape sums the owner's word and the shards with relaxed loads.
+//! Each only grows, so sums only grow between scrapes; a histogram's `_count` is the sum of its
+//! buckets, so a scrape always sees `+Inf` equal to `_count`. A reset (`Family::remove` of a
+//! fixed-label series) stores the current sum as a base subtracted by later reads instead of
+//! writing into memory that its owners may be writing.
+//!
+//! What it costs: memory. A counter recorded by one thread at a time is 64 bytes (measured,
+//! the fastest peer, pads every series to 128); recorded by two or more threads at once it is
+//! 576. A 12-bucket histogram is 9 rows of 2 lines, 1,152 bytes. `S = 8` shards is fixed at
+//! compile time so the hot path has no indirection and [`Counter::new`] stays a `const fn`;
+//! 7 exclusive slots cover the recording threads of most services. `BENCHMARKS.md` has the
+//! figures beside the peer crates.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

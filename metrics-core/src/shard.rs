@@ -1,7 +1,7 @@
 //! Per-thread slots: how counters and histograms record without sharing a cache line.
 //!
-//! Every [`Counter`](crate::Counter) and [`Histogram`](crate::Histogram) keeps [`SHARDS`] copies
-//! of its state, each on its own cache line. The first [`SLOTS`] are *exclusive*: a thread that
+//! A [`Histogram`](crate::Histogram), and a [`Counter`](crate::Counter) once two threads record
+//! it, keeps [`SHARDS`] copies of its state, each on its own cache line. The first [`SLOTS`] are *exclusive*: a thread that
 //! records claims one of them for its whole life (a bit in [`CLAIMED`]) and is then the only
 //! writer of that shard in every metric, so it records with a plain load and store — no locked
 //! read-modify-write, no cache line bouncing between cores. The last shard is *shared*: threads

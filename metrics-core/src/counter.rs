@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use crate::metric::{
     EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
 };
-use crate::shard::{Line, Shard, SHARDS, SHARED};
+use crate::shard::{Line, Shard, SHARDS};
 
 /// A count that only goes up: requests served, errors seen, bytes sent.
 ///
@@ -33,8 +33,11 @@ pub struct Counter {
     /// `UNOWNED`, the owning slot, or `SHARDED`.
     state: AtomicUsize,
     /// Per-slot lines, allocated when a second thread records (or a thread without an
-    /// exclusive slot).
-    shards: OnceLock<Box<[Line; SHARDS]>>,
+    /// exclusive slot): `SHARDS` of them, or one shared line for a compact counter.
+    shards: OnceLock<Box<[Line]>>,
+    /// A series of an open-ended family: when contended, one shared line with atomic adds
+    /// instead of a line per slot.
+    compact: bool,
     /// The count at the last [`Series::reset`], subtracted by reads.
     base: AtomicU64,
 }
@@ -65,8 +68,18 @@ impl Counter {
             value: AtomicU64::new(0),
             state: AtomicUsize::new(UNOWNED),
             shards: OnceLock::new(),
+            compact: false,
             base: AtomicU64::new(0),
         }
+    }
+
+    /// A counter that, when several threads record it, shares one extra line between them
+    /// (atomic adds) instead of growing a line per thread: what a series of an open-ended
+    /// family is, where memory per series matters more.
+    const fn new_compact() -> Self {
+        let mut counter = Self::new();
+        counter.compact = true;
+        counter
     }
 
     /// Adds one.
@@ -84,7 +97,7 @@ impl Counter {
             // Owned by this thread's exclusive slot: no locked read-modify-write.
             return add_plain(&self.value, n);
         }
-        if state == SHARDED && shard.is_exclusive() {
+        if state == SHARDED && shard.is_exclusive() && !self.compact {
             if let Some(shards) = self.shards.get() {
                 // This thread's own line: also no locked read-modify-write.
                 return add_plain(&shards[shard.index() & (SHARDS - 1)].0[0], n);
@@ -96,7 +109,7 @@ impl Counter {
     #[cold]
     #[inline(never)]
     fn inc_contended(&self, shard: Shard, n: u64) {
-        if shard.is_exclusive() {
+        if shard.is_exclusive() && !self.compact {
             let mut state = self.state.load(Ordering::Relaxed);
             loop {
                 let next = match state {
@@ -120,15 +133,29 @@ impl Counter {
             }
             add_plain(&self.shards()[shard.index() & (SHARDS - 1)].0[0], n);
         } else {
-            // A thread without an exclusive slot: atomic adds in the shared shard; the owner
-            // of `value`, if any, keeps it.
-            self.shards()[SHARED].0[0].fetch_add(n, Ordering::Relaxed);
+            if self.compact && shard.is_exclusive() && self.state.load(Ordering::Relaxed) == UNOWNED
+            {
+                // The first slot to record owns `value`, as in a full counter.
+                if self
+                    .state
+                    .compare_exchange(UNOWNED, shard.index(), Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return add_plain(&self.value, n);
+                }
+            }
+            // A thread without an exclusive slot, or any other thread of a compact counter:
+            // atomic adds in the shared line; the owner of `value`, if any, keeps it.
+            let shards = self.shards();
+            shards[shards.len() - 1].0[0].fetch_add(n, Ordering::Relaxed);
         }
     }
 
-    fn shards(&self) -> &[Line; SHARDS] {
-        self.shards
-            .get_or_init(|| Box::new([const { Line::new() }; SHARDS]))
+    fn shards(&self) -> &[Line] {
+        self.shards.get_or_init(|| {
+            let lines = if self.compact { 1 } else { SHARDS };
+            (0..lines).map(|_| Line::new()).collect()
+        })
     }
 
     /// The current count.
@@ -180,5 +207,9 @@ impl Series for Counter {
     /// racing with the reset may land on either side of it.
     fn reset(&self) {
         self.base.store(self.total(), Ordering::Relaxed);
+    }
+
+    fn build_compact(_options: &MetricOptions) -> Self {
+        Self::new_compact()
     }
 }

@@ -115,7 +115,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             drop(map);
             return SeriesRef(SeriesRefInner::Borrowed(self.overflow_series(labels)));
         }
-        let m = Arc::new(M::build(&self.options));
+        let m = Arc::new(M::build_compact(&self.options));
         map.insert(
             labels.clone(),
             OpenSeries {

@@ -37,11 +37,13 @@ use crate::shard::{lines_for, Line, Shard, SHARDS, WORDS_PER_LINE};
 /// observing one histogram at once do not slow each other down.
 pub struct Histogram {
     bounds: &'static [f64],
-    /// `SHARDS + 1` rows of `row_lines` lines. A row holds the non-cumulative bucket counts (one
-    /// per bound, then `+Inf`) and, after them, the bits of the sum. Rows `0..SHARDS` are the
+    /// `shards + 1` rows of `row_lines` lines. A row holds the non-cumulative bucket counts (one
+    /// per bound, then `+Inf`) and, after them, the bits of the sum. Rows `0..shards` are the
     /// shards; the last row holds the values at the last [`Series::reset`], subtracted by reads.
     lines: Box<[Line]>,
     row_lines: usize,
+    /// `SHARDS`, or 1 for a series of an open-ended family (one row, atomic adds).
+    shards: usize,
     dropped: AtomicU64,
 }
 
@@ -85,17 +87,22 @@ impl Histogram {
     }
 
     fn from_checked(bounds: &'static [f64]) -> Self {
+        Self::with_shards(bounds, SHARDS)
+    }
+
+    fn with_shards(bounds: &'static [f64], shards: usize) -> Self {
         // Bucket counts, `+Inf`, the sum.
         let row_lines = lines_for(bounds.len() + 2);
         Self {
             bounds,
-            lines: (0..(SHARDS + 1) * row_lines).map(|_| Line::new()).collect(),
+            lines: (0..(shards + 1) * row_lines).map(|_| Line::new()).collect(),
             row_lines,
+            shards,
             dropped: AtomicU64::new(0),
         }
     }
 
-    /// Word `word` of row `row` (a shard, or `SHARDS` for the reset base).
+    /// Word `word` of row `row` (a shard, or `self.shards` for the reset base).
     #[inline]
     fn word(&self, row: usize, word: usize) -> &AtomicU64 {
         &self.lines[row * self.row_lines + word / WORDS_PER_LINE].0[word % WORDS_PER_LINE]
@@ -118,10 +125,15 @@ impl Histogram {
         }
         let index = self.bounds.partition_point(|&b| b < v);
         let shard = Shard::current();
-        let row = shard.index() & (SHARDS - 1);
+        let compact = self.shards == 1;
+        let row = if compact {
+            0
+        } else {
+            shard.index() & (SHARDS - 1)
+        };
         let count = self.word(row, index);
         let sum = self.word(row, self.sum_word());
-        if shard.is_exclusive() {
+        if shard.is_exclusive() && !compact {
             // This thread is the only writer of its shard: no locked read-modify-write.
             count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             let total = f64::from_bits(sum.load(Ordering::Relaxed)) + v;
@@ -156,28 +168,31 @@ impl Histogram {
     /// `+Inf` bucket. Each bucket is read once, so summing this is a consistent `_count`.
     pub fn bucket_counts(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
         (0..self.bounds.len() + 1).map(|bucket| {
-            let base = self.word(SHARDS, bucket).load(Ordering::Relaxed);
+            let base = self.word(self.shards, bucket).load(Ordering::Relaxed);
             self.total_count(bucket).wrapping_sub(base)
         })
     }
 
     /// Bucket `bucket`'s count summed over the shards, since creation.
     fn total_count(&self, bucket: usize) -> u64 {
-        (0..SHARDS).fold(0u64, |n, row| {
+        (0..self.shards).fold(0u64, |n, row| {
             n.wrapping_add(self.word(row, bucket).load(Ordering::Relaxed))
         })
     }
 
     /// The sum over the shards, since creation.
     fn total_sum(&self) -> f64 {
-        (0..SHARDS)
+        (0..self.shards)
             .map(|row| f64::from_bits(self.word(row, self.sum_word()).load(Ordering::Relaxed)))
             .sum()
     }
 
     /// The sum of all recorded observations.
     pub fn sum(&self) -> f64 {
-        let base = f64::from_bits(self.word(SHARDS, self.sum_word()).load(Ordering::Relaxed));
+        let base = f64::from_bits(
+            self.word(self.shards, self.sum_word())
+                .load(Ordering::Relaxed),
+        );
         self.total_sum() - base
     }
 
@@ -296,12 +311,20 @@ impl Series for Histogram {
     /// Sets the histogram back to empty without writing to the shards (their writers may be
     /// recording): the current totals become the base subtracted from later reads.
     /// Observations racing with the reset may land on either side of it.
+    fn build_compact(options: &MetricOptions) -> Self {
+        let bounds = options.buckets.unwrap_or(&rules::DEFAULT_BUCKETS);
+        if let Err(e) = rules::check_buckets(bounds) {
+            panic!("invalid histogram buckets {bounds:?}: {}", e.message);
+        }
+        Self::with_shards(bounds, 1)
+    }
+
     fn reset(&self) {
         for bucket in 0..=self.bounds.len() {
-            self.word(SHARDS, bucket)
+            self.word(self.shards, bucket)
                 .store(self.total_count(bucket), Ordering::Relaxed);
         }
-        self.word(SHARDS, self.sum_word())
+        self.word(self.shards, self.sum_word())
             .store(self.total_sum().to_bits(), Ordering::Relaxed);
         self.dropped.store(0, Ordering::Relaxed);
     }

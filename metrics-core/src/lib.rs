@@ -54,6 +54,11 @@
 //!   frozen, so no thread reads a line that another writes.
 //! - A [`Histogram`] has its 8 shards from the start: a row of lines per slot holding its bucket
 //!   counts and sum, plus a row for the reset base.
+//! - A series of an open-ended [`Family`] is *compact*: the first slot to record it owns its
+//!   word as above, and every other thread adds atomically to one shared line (histograms: one
+//!   row, atomic adds). Such a family can hold thousands of series and finding one already
+//!   costs a map lookup under a read lock, so per-thread lines would multiply its memory for
+//!   little gain.
 //! - [`Gauge`] and [`FloatGauge`] stay one atomic each: `set` must replace the value, which
 //!   shards cannot do cheaply.
 //!
@@ -65,7 +70,8 @@
 //!
 //! What it costs: memory. A counter recorded by one thread at a time is 64 bytes (measured,
 //! the fastest peer, pads every series to 128); recorded by two or more threads at once it is
-//! 576. A 12-bucket histogram is 9 rows of 2 lines, 1,152 bytes. `S = 8` shards is fixed at
+//! 576, or 128 for a compact one. A 12-bucket histogram is 9 rows of 2 lines, 1,152 bytes
+//! (compact: 256). `S = 8` shards is fixed at
 //! compile time so the hot path has no indirection and [`Counter::new`] stays a `const fn`;
 //! 7 exclusive slots cover the recording threads of most services. `BENCHMARKS.md` has the
 //! figures beside the peer crates.

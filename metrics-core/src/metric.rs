@@ -40,6 +40,13 @@ pub trait Series: Metric + Sized {
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder);
     /// Sets the value back to its initial state (what `Family::remove` does to a fixed series).
     fn reset(&self);
+
+    /// Builds a series of an open-ended family. Such a family can hold thousands of series and
+    /// finding one already costs a map lookup, so a metric may choose a smaller layout there
+    /// than per-thread shards (see the crate docs, "Storage"). Defaults to [`Metric::build`].
+    fn build_compact(options: &MetricOptions) -> Self {
+        Self::build(options)
+    }
 }
 
 /// The object-safe part of a metric: what an exposition needs to read it.

@@ -203,6 +203,8 @@ fn short_lived_threads_hand_their_slots_over_without_losing_counts() {
                             })
                             .inc_by(2);
                         m.values_seconds.observe((i % 5) as f64);
+                        // One open-ended series shared by every thread (a compact counter).
+                        m.workers_total.with(&Worker { worker: 7 }).inc();
                     }
                 })
             })
@@ -221,6 +223,7 @@ fn short_lived_threads_hand_their_slots_over_without_losing_counts() {
         .map(|&kind| m.kinds_total.with(&KindLabels { kind }).get())
         .sum();
     assert_eq!(kinds, 2 * total);
+    assert_eq!(m.workers_total.with(&Worker { worker: 7 }).get(), total);
     // 0, 1, 2, 3, 4 repeated: the sum is exact in f64.
     assert_eq!(
         m.values_seconds.sum(),

@@ -164,7 +164,7 @@ fn weight(accept: &str, format: ExpositionFormat) -> Option<Weight> {
 }
 
 /// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
-fn parse_q(value: &str) -> Option<u16> {
+pub(crate) fn parse_q(value: &str) -> Option<u16> {
     let (int, frac) = value.split_once('.').unwrap_or((value, ""));
     if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;

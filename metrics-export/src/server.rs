@@ -20,7 +20,12 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE, VARY};
+#[cfg(feature = "gzip")]
+use hyper::header::ACCEPT_ENCODING;
+use hyper::header::{
+    HeaderValue, ACCEPT, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, VARY,
+    WWW_AUTHENTICATE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_core::{CheckError, Registry};
@@ -74,7 +79,27 @@ pub struct MetricsServer {
 pub struct ServerBuilder {
     addr: Result<Vec<SocketAddr>, (String, io::ErrorKind)>,
     paths: Vec<String>,
+    health: Option<String>,
+    auth: Option<Auth>,
     registry: Option<Arc<Registry>>,
+}
+
+/// The credentials a scrape must present.
+#[derive(Clone)]
+enum Auth {
+    /// The whole expected `Authorization` value, and the challenge of a 401.
+    Header {
+        expected: String,
+        challenge: &'static str,
+    },
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Header { challenge, .. } => write!(f, "{challenge} (credentials hidden)"),
+        }
+    }
 }
 
 /// Why a [`MetricsServer`] did not start.
@@ -132,6 +157,8 @@ impl Default for ServerBuilder {
         Self {
             addr: Ok(vec![SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT))]),
             paths: vec!["/metrics".to_owned()],
+            health: Some("/health".to_owned()),
+            auth: None,
             registry: None,
         }
     }
@@ -166,6 +193,40 @@ impl ServerBuilder {
         self
     }
 
+    /// The path that answers `200 OK` to `GET` while the server runs (default `/health`), for
+    /// liveness probes; it needs no credentials and renders nothing.
+    pub fn health_path(mut self, path: impl Into<String>) -> Self {
+        self.health = Some(path.into());
+        self
+    }
+
+    /// No health path.
+    pub fn no_health_path(mut self) -> Self {
+        self.health = None;
+        self
+    }
+
+    /// Scrapes must send `Authorization: Bearer <token>` (Prometheus: `authorization:
+    /// credentials: <token>` in the scrape config); others get `401`. Use it over TLS or on
+    /// trusted networks: the token travels in clear over plain HTTP.
+    pub fn bearer_token(mut self, token: impl fmt::Display) -> Self {
+        self.auth = Some(Auth::Header {
+            expected: format!("Bearer {token}"),
+            challenge: "Bearer",
+        });
+        self
+    }
+
+    /// Scrapes must send HTTP basic credentials `user:password` (Prometheus: `basic_auth` in
+    /// the scrape config); others get `401`. The same caveat as [`bearer_token`](Self::bearer_token).
+    pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.auth = Some(Auth::Header {
+            expected: format!("Basic {}", base64(format!("{user}:{password}").as_bytes())),
+            challenge: "Basic realm=\"metrics\", charset=\"UTF-8\"",
+        });
+        self
+    }
+
     /// Serves `registry` instead of the global one ([`Registry::global`]).
     pub fn registry(mut self, registry: Arc<Registry>) -> Self {
         self.registry = Some(registry);
@@ -182,6 +243,12 @@ impl ServerBuilder {
     /// after an error.
     pub fn start(self) -> Result<MetricsServer, ServerError> {
         let paths = validate_paths(self.paths)?;
+        if let Some(health) = &self.health {
+            // The health path follows the same rules, and is not a metrics path.
+            let mut all = paths.to_vec();
+            all.push(health.clone());
+            validate_paths(all)?;
+        }
         let registry = match self.registry {
             Some(registry) => Source::Local(registry),
             None => {
@@ -203,6 +270,8 @@ impl ServerBuilder {
         let state = Arc::new(State {
             registry,
             paths: paths.clone(),
+            health: self.health,
+            auth: self.auth,
             size_hint: AtomicUsize::new(0),
         });
         let thread = std::thread::Builder::new()
@@ -342,6 +411,8 @@ enum Source {
 struct State {
     registry: Source,
     paths: Arc<[String]>,
+    health: Option<String>,
+    auth: Option<Auth>,
     /// The size of the last exposition, so the next one is written into a buffer allocated once.
     size_hint: AtomicUsize,
 }
@@ -397,7 +468,8 @@ async fn serve(listener: StdListener, state: Arc<State>, mut stop: oneshot::Rece
 
 fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
-    if !state.paths.iter().any(|p| p == path) {
+    let health = state.health.as_deref() == Some(path);
+    if !health && !state.paths.iter().any(|p| p == path) {
         return plain(StatusCode::NOT_FOUND, "Not Found\n");
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -407,25 +479,133 @@ fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
         return response;
     }
-    let accept = req
-        .headers()
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    let format = ExpositionFormat::negotiate((!accept.is_empty()).then_some(accept.as_str()));
+    if health {
+        return plain(StatusCode::OK, "OK\n");
+    }
+    if let Some(Auth::Header {
+        expected,
+        challenge,
+    }) = &state.auth
+    {
+        let given = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
+        if !given.is_some_and(|given| same_secret(given, expected.as_bytes())) {
+            let mut response = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+            return response;
+        }
+    }
+    let format = ExpositionFormat::negotiate(joined(req, ACCEPT).as_deref());
     let mut body = String::with_capacity(state.size_hint.load(Ordering::Relaxed) + 1024);
     format.write(state.registry(), &mut body);
     state.size_hint.store(body.len(), Ordering::Relaxed);
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let (body, gzipped) = encode_body(req, body);
+    let mut response = Response::new(Full::new(body));
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
     );
-    headers.insert(VARY, HeaderValue::from_static("Accept"));
+    if gzipped {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    headers.insert(
+        VARY,
+        HeaderValue::from_static(if cfg!(feature = "gzip") {
+            "Accept, Accept-Encoding"
+        } else {
+            "Accept"
+        }),
+    );
     response
+}
+
+/// The values of every `name` header, joined by commas (as HTTP allows), `None` if absent.
+fn joined(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {
+    let joined = req
+        .headers()
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// The body, gzip-compressed when the request accepts it (feature `gzip`).
+#[cfg(feature = "gzip")]
+fn encode_body(req: &Request<Incoming>, body: String) -> (Bytes, bool) {
+    use std::io::Write as _;
+    if !accepts_gzip(joined(req, ACCEPT_ENCODING).as_deref()) {
+        return (Bytes::from(body), false);
+    }
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    // Writing into a `Vec` cannot fail; if it somehow did, the plain body is still right.
+    match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
+        Ok(compressed) => (Bytes::from(compressed), true),
+        Err(_) => (Bytes::from(body), false),
+    }
+}
+
+#[cfg(not(feature = "gzip"))]
+fn encode_body(_req: &Request<Incoming>, body: String) -> (Bytes, bool) {
+    (Bytes::from(body), false)
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip: `gzip` (or `x-gzip`) with a weight above
+/// 0, or `*` above 0 when gzip is not named.
+#[cfg(any(feature = "gzip", test))]
+fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    for coding in accept_encoding.unwrap_or("").split(',') {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1000), |(_, v)| crate::negotiate::parse_q(v.trim()))
+            .unwrap_or(0);
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(gzip.unwrap_or(0).max(q));
+        } else if name == "*" {
+            any = Some(q);
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0)
+}
+
+/// Compares a presented secret with the expected one in time independent of where they differ.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
+/// Standard base64 with padding (RFC 4648), for basic credentials.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
@@ -436,4 +616,49 @@ fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{accepts_gzip, base64, same_secret};
+
+    #[test]
+    fn base64_of_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("prometheus:s3cr\u{e9}t", "cHJvbWV0aGV1czpzM2Nyw6l0"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"Bearer abc", b"Bearer abc"));
+        assert!(!same_secret(b"Bearer abd", b"Bearer abc"));
+        assert!(!same_secret(b"Bearer ab", b"Bearer abc"));
+        assert!(!same_secret(b"", b"Bearer abc"));
+    }
+
+    #[test]
+    fn accept_encoding() {
+        assert!(accepts_gzip(Some("gzip")));
+        assert!(accepts_gzip(Some("gzip, deflate, br")));
+        assert!(accepts_gzip(Some("identity, GZIP;q=0.5")));
+        assert!(accepts_gzip(Some("x-gzip")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(!accepts_gzip(None));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("gzip;q=0, *")));
+        assert!(!accepts_gzip(Some("*;q=0")));
+        assert!(!accepts_gzip(Some("br, deflate")));
+        assert!(!accepts_gzip(Some("gzip;q=abc")));
+    }
 }

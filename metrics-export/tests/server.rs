@@ -25,6 +25,12 @@ metric_set! {
 }
 
 const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The answer varies with `Accept`, and with `Accept-Encoding` when gzip is compiled in.
+const VARY: &str = if cfg!(feature = "gzip") {
+    "Accept, Accept-Encoding"
+} else {
+    "Accept"
+};
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 /// What Prometheus 3 sends by default.
 const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
@@ -178,7 +184,7 @@ fn both_formats_on_both_paths_by_accept() {
             let reply = get(addr, path, accept);
             assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{path} {accept:?}");
             assert_eq!(reply.header("Content-Type"), Some(content_type));
-            assert_eq!(reply.header("Vary"), Some("Accept"));
+            assert_eq!(reply.header("Vary"), Some(VARY));
             assert_eq!(
                 reply.header("Content-Length"),
                 Some(body.len().to_string().as_str())
@@ -449,5 +455,155 @@ fn many_concurrent_scrapes_are_all_answered() {
         .collect();
     for thread in threads {
         thread.join().unwrap();
+    }
+}
+
+fn server_with(builder: metrics_export::ServerBuilder) -> (MetricsServer, Arc<Jobs>) {
+    let registry = Arc::new(Registry::new());
+    let jobs = Arc::new(Jobs::default());
+    registry.register(Arc::clone(&jobs));
+    record(&jobs);
+    let server = builder
+        .bind("127.0.0.1:0")
+        .registry(registry)
+        .start()
+        .unwrap();
+    (server, jobs)
+}
+
+#[test]
+fn health_answers_ok_without_credentials() {
+    let (server, _) = server_with(MetricsServer::builder().bearer_token("s3cret"));
+    let reply = get(server.local_addr(), "/health", None);
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(reply.body, "OK\n");
+    let reply = request(
+        server.local_addr(),
+        "POST",
+        "/health",
+        &[("Content-Length", "0")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 405 Method Not Allowed");
+
+    let (server, _) = server_with(MetricsServer::builder().health_path("/-/healthy"));
+    assert_eq!(get(server.local_addr(), "/-/healthy", None).body, "OK\n");
+    assert_eq!(
+        get(server.local_addr(), "/health", None).status_line,
+        "HTTP/1.1 404 Not Found"
+    );
+    let (server, _) = server_with(MetricsServer::builder().no_health_path());
+    assert_eq!(
+        get(server.local_addr(), "/health", None).status_line,
+        "HTTP/1.1 404 Not Found"
+    );
+    // The health path cannot also be a metrics path.
+    let err = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .paths(["/health"])
+        .registry(Arc::new(Registry::new()))
+        .start()
+        .unwrap_err();
+    assert!(matches!(err, ServerError::InvalidPath(p) if p == "/health"));
+}
+
+#[test]
+fn bearer_token_is_required_when_set() {
+    let (server, _) = server_with(MetricsServer::builder().bearer_token("s3cret"));
+    let addr = server.local_addr();
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer s3cre"),
+        Some("bearer s3cret"),
+        Some("Basic czNjcmV0"),
+    ] {
+        let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+        let reply = request(addr, "GET", "/metrics", &headers);
+        assert_eq!(reply.status_line, "HTTP/1.1 401 Unauthorized", "{auth:?}");
+        assert_eq!(reply.header("WWW-Authenticate"), Some("Bearer"));
+        assert_eq!(reply.body, "Unauthorized\n");
+    }
+    let reply = request(
+        addr,
+        "GET",
+        "/metrics",
+        &[("Authorization", "Bearer s3cret")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(reply.body, TEXT_BODY);
+}
+
+#[test]
+fn basic_auth_is_required_when_set() {
+    let (server, _) = server_with(MetricsServer::builder().basic_auth("prometheus", "pa:ss"));
+    let addr = server.local_addr();
+    let reply = get(addr, "/metrics", None);
+    assert_eq!(reply.status_line, "HTTP/1.1 401 Unauthorized");
+    assert_eq!(
+        reply.header("WWW-Authenticate"),
+        Some("Basic realm=\"metrics\", charset=\"UTF-8\"")
+    );
+    // base64("prometheus:pa:ss")
+    let reply = request(
+        addr,
+        "GET",
+        "/metrics",
+        &[("Authorization", "Basic cHJvbWV0aGV1czpwYTpzcw==")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(reply.body, TEXT_BODY);
+    let reply = request(
+        addr,
+        "GET",
+        "/metrics",
+        &[("Authorization", "Basic cHJvbWV0aGV1czpwYXNz")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 401 Unauthorized");
+}
+
+#[cfg(feature = "gzip")]
+#[test]
+fn gzip_when_accept_encoding_asks_for_it() {
+    use std::io::Read as _;
+    let (server, _) = server_with(MetricsServer::builder());
+    let addr = server.local_addr();
+    // Raw bytes: the compressed body is not UTF-8.
+    let gzipped = |accept_encoding: &str, accept: &str| {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: {accept}\r\nAccept-Encoding: {accept_encoding}\r\n\r\n"
+        )
+        .unwrap();
+        let mut all = Vec::new();
+        stream.read_to_end(&mut all).unwrap();
+        let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(all[..split].to_vec()).unwrap();
+        (head, all[split + 4..].to_vec())
+    };
+    for (accept, want) in [
+        ("text/plain", TEXT_BODY),
+        (PROMETHEUS_ACCEPT, OPENMETRICS_BODY),
+    ] {
+        let (head, body) = gzipped("gzip", accept);
+        assert!(head.contains("\r\ncontent-encoding: gzip"), "{head}");
+        assert!(
+            head.contains(&format!("\r\ncontent-length: {}", body.len())),
+            "{head}"
+        );
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain, want);
+    }
+    // Not asked, or refused: plain.
+    for accept_encoding in ["identity", "gzip;q=0", "br"] {
+        let (head, body) = gzipped(accept_encoding, "text/plain");
+        assert!(
+            !head.contains("content-encoding"),
+            "{accept_encoding}: {head}"
+        );
+        assert_eq!(String::from_utf8(body).unwrap(), TEXT_BODY);
     }
 }

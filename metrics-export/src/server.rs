@@ -37,7 +37,14 @@ use crate::ExpositionFormat;
 pub const DEFAULT_PORT: u16 = 9464;
 
 /// The time a client has to send a request head before its connection is closed.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a write to a client may stay blocked (a client that does not read its answer)
+/// before the connection is closed.
+const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections served at once; further ones wait in the listen backlog until one closes.
+const DEFAULT_MAX_CONNECTIONS: usize = 128;
 
 /// The largest request head read (the minimum hyper allows); a scrape request is a few hundred
 /// bytes.
@@ -82,6 +89,15 @@ pub struct ServerBuilder {
     health: Option<String>,
     auth: Option<Auth>,
     registry: Option<Arc<Registry>>,
+    limits: Limits,
+}
+
+/// How long clients may take, and how many are served at once.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    header_read_timeout: Duration,
+    write_timeout: Duration,
+    max_connections: usize,
 }
 
 /// The credentials a scrape must present.
@@ -160,6 +176,11 @@ impl Default for ServerBuilder {
             health: Some("/health".to_owned()),
             auth: None,
             registry: None,
+            limits: Limits {
+                header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+                write_timeout: DEFAULT_WRITE_TIMEOUT,
+                max_connections: DEFAULT_MAX_CONNECTIONS,
+            },
         }
     }
 }
@@ -227,6 +248,27 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a client has to send its request head (default 10 s); an idle keep-alive
+    /// connection is closed after the same time.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long writing an answer may stay blocked by a client that does not read it before
+    /// the connection is closed (default 10 s).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.write_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 128, at least 1); further clients wait in the
+    /// listen backlog until one closes.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.max(1);
+        self
+    }
+
     /// Serves `registry` instead of the global one ([`Registry::global`]).
     pub fn registry(mut self, registry: Arc<Registry>) -> Self {
         self.registry = Some(registry);
@@ -276,7 +318,7 @@ impl ServerBuilder {
         });
         let thread = std::thread::Builder::new()
             .name("metrics-server".to_owned())
-            .spawn(move || runtime.block_on(serve(listener, state, stop)))
+            .spawn(move || runtime.block_on(serve(listener, state, self.limits, stop)))
             .map_err(ServerError::Runtime)?;
         Ok(MetricsServer {
             addr,
@@ -428,17 +470,33 @@ impl State {
 
 /// Accepts connections until `stop` fires (or its sender is dropped); returning drops the
 /// runtime's tasks, which closes every connection.
-async fn serve(listener: StdListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
+async fn serve(
+    listener: StdListener,
+    state: Arc<State>,
+    limits: Limits,
+    mut stop: oneshot::Receiver<()>,
+) {
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(_) => return,
     };
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_REQUEST_HEAD);
     let http = Arc::new(http);
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     loop {
+        // A slot first: past `max_connections`, clients wait in the backlog instead of each
+        // holding memory here.
+        let permit = tokio::select! {
+            biased;
+            _ = &mut stop => return,
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
         let stream = tokio::select! {
             biased;
             _ = &mut stop => return,
@@ -460,9 +518,92 @@ async fn serve(listener: StdListener, state: Arc<State>, mut stop: oneshot::Rece
                 let response = respond(&state, &req);
                 async move { Ok::<_, Infallible>(response) }
             });
+            let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
             // Errors are the client's (reset, timeout, malformed request): nothing to do.
-            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+            let _ = http.serve_connection(io, service).await;
+            drop(permit);
         });
+    }
+}
+
+/// A socket whose writes fail with `TimedOut` once blocked for longer than `timeout`: a client
+/// that stops reading its answer cannot hold the connection (and the answer's memory) forever.
+struct WriteTimeout<T> {
+    inner: T,
+    timeout: Duration,
+    /// Armed while a write is pending.
+    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> WriteTimeout<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            deadline: None,
+        }
+    }
+
+    /// Turns a pending write into an error once the deadline has passed.
+    fn check<R>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<io::Result<R>>,
+    ) -> std::task::Poll<io::Result<R>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        if polled.is_ready() {
+            self.deadline = None;
+            return polled;
+        }
+        let timeout = self.timeout;
+        let deadline = self
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client did not read its answer in time",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteTimeout<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.check(cx, polled)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.check(cx, polled)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.check(cx, polled)
     }
 }
 

@@ -607,3 +607,128 @@ fn gzip_when_accept_encoding_asks_for_it() {
         assert_eq!(String::from_utf8(body).unwrap(), TEXT_BODY);
     }
 }
+
+metric_set! {
+    struct Big {
+        routes: Family<fixtures::RouteLabels, Counter> = Family::new()
+            => ("big_requests_total", "Requests by route"),
+    }
+}
+
+/// A registry whose exposition is about 20 MB: more than the socket buffers of both ends hold,
+/// so a client that does not read blocks the server's writes.
+fn big_registry() -> Arc<Registry> {
+    let big = Arc::new(Big::default());
+    for i in 0..2_000 {
+        let route: &'static str =
+            Box::leak(format!("/{i}/{}", "x".repeat(10_000)).into_boxed_str());
+        big.routes.with(&fixtures::RouteLabels { route }).inc();
+    }
+    let registry = Arc::new(Registry::new());
+    registry.register(big);
+    registry
+}
+
+#[test]
+fn a_client_that_does_not_read_is_cut_off_by_the_write_timeout() {
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(big_registry())
+        .write_timeout(Duration::from_millis(300))
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    // Others are served meanwhile.
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    assert_eq!(get(addr, "/health", None).body, "OK\n");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Past the timeout the server gives up: reading now ends well short of the 20 MB.
+    std::thread::sleep(Duration::from_millis(1_500));
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut received = Vec::new();
+    match stalled.read_to_end(&mut received) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    assert!(
+        received.len() < 20_000_000,
+        "the whole answer arrived: {} bytes",
+        received.len()
+    );
+    assert!(received.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
+
+#[test]
+fn past_max_connections_clients_wait_for_a_free_one() {
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(Arc::new(Registry::new()))
+        .max_connections(2)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    // A third client is accepted by the kernel but not served...
+    let mut third = TcpStream::connect(addr).unwrap();
+    third
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut first = [0u8; 1];
+    let err = third.read(&mut first).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{err}"
+    );
+    // ... until one of the two closes.
+    drop(idle);
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reply = String::new();
+    third.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.ends_with("\r\n\r\nOK\n"), "{reply}");
+}
+
+#[test]
+fn an_idle_connection_is_closed_after_the_header_read_timeout() {
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(Arc::new(Registry::new()))
+        .header_read_timeout(Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let mut idle = TcpStream::connect(server.local_addr()).unwrap();
+    // Half a request head, then nothing.
+    idle.write_all(b"GET /metrics HTTP/1.1\r\nHo").unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = idle.read_to_end(&mut rest);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "held {:?}",
+        started.elapsed()
+    );
+    // hyper answers a timed-out head with 408 or just closes.
+    assert!(
+        rest.is_empty() || rest.starts_with(b"HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+}

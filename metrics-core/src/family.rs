@@ -32,6 +32,8 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 /// Integer labels read `overflow` too (a label value is text in both exposition formats, so the
 /// series stays valid): keyed by `{ route: String, status: u16, retried: bool }`, the overflow
 /// series are `{route="overflow",status="overflow",retried="false"}` and `retried="true"`.
+/// A record whose open-ended values really are `overflow` records into that same overflow
+/// series (not counted as diverted), so no exposition holds two series with those labels.
 pub struct Family<L: LabelSet, M: Series> {
     options: MetricOptions,
     max_series: usize,
@@ -111,6 +113,14 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         if let Some(series) = map.get(labels) {
             return SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)));
         }
+        let rendered = label::render(labels);
+        let index = labels.fixed_index();
+        if *rendered == *label::render_with(|out| L::encode_fixed(index, out)) {
+            // Every open-ended value of `labels` reads `overflow`: they name the overflow
+            // series, which must stay one series. Not a diverted record: its own labels.
+            drop(map);
+            return SeriesRef(SeriesRefInner::Borrowed(self.overflow_slot(index)));
+        }
         if map.len() >= self.max_series {
             drop(map);
             return SeriesRef(SeriesRefInner::Borrowed(self.overflow_series(labels)));
@@ -120,7 +130,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             labels.clone(),
             OpenSeries {
                 metric: Arc::clone(&m),
-                rendered: label::render(labels),
+                rendered,
             },
         );
         SeriesRef(SeriesRefInner::Shared(m))
@@ -128,12 +138,17 @@ impl<L: LabelSet, M: Series> Family<L, M> {
 
     fn overflow_series(&self, labels: &L) -> &M {
         self.diverted.fetch_add(1, Ordering::Relaxed);
+        self.overflow_slot(labels.fixed_index())
+    }
+
+    /// The overflow series of the fixed label combination `index`, marked used.
+    fn overflow_slot(&self, index: usize) -> &M {
         let slots = self.overflow.get_or_init(|| {
             (0..L::FIXED_CARDINALITY)
                 .map(|_| (M::build(&self.options), AtomicBool::new(false)))
                 .collect()
         });
-        let (m, used) = &slots[labels.fixed_index()];
+        let (m, used) = &slots[index];
         if !used.load(Ordering::Relaxed) {
             used.store(true, Ordering::Relaxed);
         }

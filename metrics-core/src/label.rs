@@ -149,6 +149,11 @@ impl<L: LabelSet> EncodeLabels for LabelsOf<'_, L> {
 
 /// `labels` as the text formats write them: `name="value",...`, values escaped.
 pub(crate) fn render<L: LabelSet>(labels: &L) -> Box<str> {
+    render_with(|out| labels.encode(out))
+}
+
+/// What `encode` writes, as [`render`] does.
+pub(crate) fn render_with(encode: impl FnOnce(&mut dyn LabelEncoder)) -> Box<str> {
     struct Render(String);
     impl LabelEncoder for Render {
         fn label(&mut self, name: &str, value: LabelValueRef<'_>) {
@@ -171,7 +176,7 @@ pub(crate) fn render<L: LabelSet>(labels: &L) -> Box<str> {
         }
     }
     let mut out = Render(String::new());
-    labels.encode(&mut out);
+    encode(&mut out);
     out.0.into_boxed_str()
 }
 

@@ -301,3 +301,46 @@ metrics_series_overflow_total{metric=\"writes_total\"} 2
 "
     );
 }
+
+/// A real label value `overflow` names the overflow series: it records there, before and after
+/// the cap, so the exposition never holds two series with the same labels (which promtool and
+/// the OpenMetrics parsers reject).
+#[test]
+fn a_real_overflow_value_is_the_overflow_series_not_a_second_one() {
+    /// Capped.
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct Set {
+        /// Requests by route
+        #[metric(max_series = 1)]
+        requests_total: Family<Route, Counter>,
+    }
+    let m = Arc::new(Set::default());
+    let get = |route: &'static str| Route {
+        route,
+        method: Method::Get,
+    };
+    // Before the cap: not a new series, and not diverted.
+    m.requests_total.with(&get("overflow")).inc();
+    assert_eq!(
+        (m.requests_total.len(), m.requests_total.diverted()),
+        (1, 0)
+    );
+    m.requests_total.with(&get("/a")).inc();
+    // Past the cap, both go to the same overflow series.
+    m.requests_total.with(&get("/b")).inc();
+    m.requests_total.with(&get("overflow")).inc_by(5);
+    assert_eq!(m.requests_total.diverted(), 1);
+    assert_eq!(
+        text_of(&m),
+        "\
+# HELP requests_total Requests by route
+# TYPE requests_total counter
+requests_total{route=\"/a\",method=\"get\"} 1
+requests_total{route=\"overflow\",method=\"get\"} 7
+# HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
+# TYPE metrics_series_overflow_total counter
+metrics_series_overflow_total{metric=\"requests_total\"} 1
+"
+    );
+}

@@ -76,8 +76,26 @@ pub struct LocalOnly {
 #[metric_set(global = false)]
 pub struct Empty {}
 
+/// A set named `Global`: its `global()` must not trip `clippy::self_named_constructors`.
+#[derive(MetricSet)]
+#[metric_set(prefix = "lint_named")]
+pub struct Global {
+    /// Events.
+    pub events_total: Counter,
+}
+
+/// A generic set, checked per instantiation.
+#[derive(MetricSet)]
+#[metric_set(prefix = "lint_pool", global = false)]
+pub struct Pool<M: metrics_core::Metric> {
+    /// Connections.
+    pub connections: M,
+}
+
 #[test]
 fn lint_clean_sets_record() {
+    Global::global().events_total.inc();
+    Pool::<Gauge>::default().connections.set(2);
     let m = LintMetrics::global();
     m.phases_total
         .with(&PhaseLabels {

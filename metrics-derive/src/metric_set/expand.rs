@@ -75,14 +75,39 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    // `const` items cannot use the generic parameters of a generic set.
-    let assertions: TokenStream = if set.generics.params.is_empty() {
-        set.metrics
-            .iter()
-            .map(|m| field_assertions(m, &p))
-            .collect()
+    // A non-generic set checks with one free `const` per field, evaluated with the crate. Free
+    // `const` items cannot use a generic set's parameters: its checks are one associated `const`,
+    // evaluated for each instantiation (by `INFO` and `default`), so `Pool<Counter>` is refused
+    // where `Pool<Gauge>` is fine.
+    let generic = !set.generics.params.is_empty();
+    let checks: Vec<(&syn::Ident, TokenStream)> = set
+        .metrics
+        .iter()
+        .map(|m| (m.ident, field_checks(m, &p)))
+        .filter(|(_, checks)| !checks.is_empty())
+        .collect();
+    let (assertions, use_checks) = if checks.is_empty() {
+        (TokenStream::new(), TokenStream::new())
+    } else if generic {
+        let all = checks.iter().map(|(_, checks)| checks);
+        (
+            quote! {
+                #[automatically_derived]
+                impl #impl_g #ident #ty_g #where_c {
+                    #[doc(hidden)]
+                    const __METRIC_SET_CHECKS: () = { #(#all)* };
+                }
+            },
+            quote!(let () = Self::__METRIC_SET_CHECKS;),
+        )
     } else {
-        TokenStream::new()
+        let items = checks.iter().map(|(field, checks)| {
+            quote! {
+                #[allow(dead_code, non_upper_case_globals)]
+                const #field: () = { #checks };
+            }
+        });
+        (quote!(#(#items)*), TokenStream::new())
     };
     let assertions = if assertions.is_empty() {
         assertions
@@ -104,11 +129,14 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
 
             #[automatically_derived]
             impl #impl_g #p::MetricSet for #ident #ty_g #where_c {
-                const INFO: &'static #p::SetInfo = &#p::SetInfo {
-                    name: #ident_str,
-                    module: #p::core::module_path!(),
-                    type_id: #p::core::any::TypeId::of::<Self>,
-                    metrics: &[#(#descs),*],
+                const INFO: &'static #p::SetInfo = {
+                    #use_checks
+                    &#p::SetInfo {
+                        name: #ident_str,
+                        module: #p::core::module_path!(),
+                        type_id: #p::core::any::TypeId::of::<Self>,
+                        metrics: &[#(#descs),*],
+                    }
                 };
 
                 #[inline]
@@ -123,6 +151,7 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             #[automatically_derived]
             impl #impl_g #p::core::default::Default for #ident #ty_g #where_c {
                 fn default() -> Self {
+                    #use_checks
                     Self {
                         #(#builds,)*
                         #(#skipped,)*
@@ -208,6 +237,8 @@ fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
         impl #ident {
             #[doc = #doc]
             #[inline]
+            // A set named `Global` would otherwise be told its `global()` is a constructor.
+            #[allow(clippy::self_named_constructors)]
             #vis fn global() -> &'static Self {
                 <Self as #p::GlobalMetricSet>::global()
             }
@@ -222,11 +253,12 @@ fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
     }
 }
 
-/// The rules the compiler checks, as a `const` assertion named after the field (so that rustc's
-/// "evaluation of `_::requests` failed here" names it too): for a field whose type does not show
-/// its kind (an alias, a wrapper), the name and attribute rules that depend on `Metric::KIND`;
-/// for a histogram family, that no label is named `le`.
-fn field_assertions(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
+/// The rules the compiler checks, as `const` statements (the caller wraps them in a `const`
+/// named after the field, so that rustc's "evaluation of `_::requests` failed here" names it
+/// too, or, for a generic set, in one associated `const`): for a field whose type does not show
+/// its kind (an alias, a wrapper, a type parameter), the name and attribute rules that depend on
+/// `Metric::KIND`; for a histogram family, that no label is named `le`.
+fn field_checks(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
     let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
     let name = &m.name;
     // The compiler reports a failed `const` evaluation at the `panic!` call, so the call is
@@ -274,17 +306,10 @@ fn field_assertions(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
             if #kind.is_histogram() && __has_label(#label_names, "le") { #panic }
         });
     }
-    if checks.is_empty() {
-        return TokenStream::new();
-    }
-    let field = m.ident;
-    quote! {
-        #[allow(dead_code, non_upper_case_globals)]
-        const #field: () = { #checks };
-    }
+    checks
 }
 
-/// `const fn __has_label(names, name) -> bool`, for [`field_assertions`]: `str` equality is not `const`.
+/// `const fn __has_label(names, name) -> bool`, for [`field_checks`]: `str` equality is not `const`.
 fn has_label_helper(p: &TokenStream) -> TokenStream {
     quote! {
         #[allow(dead_code)]

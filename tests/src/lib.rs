@@ -63,12 +63,15 @@ pub mod http {
     }
 
     /// Sends `GET path` with `Connection: close` (and `Accept: accept` if given) and reads the
-    /// whole answer.
+    /// whole answer; panics on a socket error.
     pub fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> Reply {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
+        try_get(addr, path, accept).unwrap_or_else(|e| panic!("GET http://{addr}{path}: {e}"))
+    }
+
+    /// [`get`], with socket errors (nothing listening yet) returned.
+    pub fn try_get(addr: SocketAddr, path: &str, accept: Option<&str>) -> std::io::Result<Reply> {
+        let mut stream = TcpStream::connect(addr)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
         if let Some(accept) = accept {
             head.push_str("Accept: ");
@@ -76,27 +79,29 @@ pub mod http {
             head.push_str("\r\n");
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(head.as_bytes())?;
         let mut reader = BufReader::new(stream);
         let mut status_line = String::new();
-        reader.read_line(&mut status_line).unwrap();
+        reader.read_line(&mut status_line)?;
         let mut headers = Vec::new();
         loop {
             let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
+            reader.read_line(&mut line)?;
             let line = line.trim_end();
             if line.is_empty() {
                 break;
             }
-            let (name, value) = line.split_once(':').unwrap();
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| std::io::Error::other(format!("not a header: {line:?}")))?;
             headers.push((name.to_owned(), value.trim().to_owned()));
         }
         let mut body = String::new();
-        reader.read_to_string(&mut body).unwrap();
-        Reply {
+        reader.read_to_string(&mut body)?;
+        Ok(Reply {
             status_line: status_line.trim_end().to_owned(),
             headers,
             body,
-        }
+        })
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::label::{self, FixedLabels, LabelSet, LabelsOf};
 use crate::metric::{EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, Series};
@@ -32,6 +32,9 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 /// Integer labels read `overflow` too (a label value is text in both exposition formats, so the
 /// series stays valid): keyed by `{ route: String, status: u16, retried: bool }`, the overflow
 /// series are `{route="overflow",status="overflow",retried="false"}` and `retried="true"`.
+/// Recording never waits for a scrape: a scrape renders an open-ended family under its read
+/// lock, and a series created meanwhile is kept aside (and rendered too) instead of waiting for
+/// the write lock. Only [`remove`](Self::remove) and [`clear`](Self::clear) wait for it.
 /// A record whose open-ended values really are `overflow` records into that same overflow
 /// series (not counted as diverted), so no exposition holds two series with those labels.
 pub struct Family<L: LabelSet, M: Series> {
@@ -40,7 +43,12 @@ pub struct Family<L: LabelSet, M: Series> {
     /// Every series of a fixed-cardinality family; empty for an open-ended one.
     fixed: Box<[M]>,
     /// The series of an open-ended family, with their labels rendered for the text formats.
+    /// A scrape holds the read lock while it renders them.
     open: RwLock<IndexMap<L, OpenSeries<M>>>,
+    /// Series created while a scrape held `open`: a recorder never waits for a scrape. Moved
+    /// into `open` by the next creation that gets the write lock at once (under both locks, so
+    /// a series is always in exactly one of the two).
+    pending: Mutex<Vec<(L, OpenSeries<M>)>>,
     /// One series per fixed combination, for records past the cap, built on first use.
     overflow: OnceLock<Box<[(M, AtomicBool)]>>,
     diverted: AtomicU64,
@@ -51,6 +59,19 @@ struct OpenSeries<M> {
     metric: Arc<M>,
     /// `name="value",...` ([`label::render`]): a scrape copies it instead of escaping again.
     rendered: Box<str>,
+}
+
+impl<M> Clone for OpenSeries<M> {
+    fn clone(&self) -> Self {
+        Self {
+            metric: Arc::clone(&self.metric),
+            rendered: self.rendered.clone(),
+        }
+    }
+}
+
+fn shared<M>(series: &OpenSeries<M>) -> SeriesRef<'static, M> {
+    SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)))
 }
 
 /// A series of a [`Family`]; dereferences to the metric.
@@ -106,34 +127,70 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     }
 
     fn with_open(&self, labels: &L) -> SeriesRef<'_, M> {
-        if let Some(series) = self.open.read().get(labels) {
-            return SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)));
+        {
+            let map = self.open.read();
+            if let Some(series) = map.get(labels) {
+                return shared(series);
+            }
         }
-        let mut map = self.open.write();
+        // A new series. Never wait for the write lock: a scrape may hold the read lock for as
+        // long as its encoder takes, and recording must not wait for it.
+        if let Some(mut map) = self.open.try_write() {
+            let mut pending = self.pending.lock();
+            map.extend(pending.drain(..));
+            drop(pending);
+            if let Some(series) = map.get(labels) {
+                return shared(series);
+            }
+            return match self.new_series(labels, map.len()) {
+                Ok(series) => {
+                    let metric = shared(&series);
+                    map.insert(labels.clone(), series);
+                    metric
+                }
+                Err(overflow) => overflow,
+            };
+        }
+        // Under the read lock, no series moves from `pending` to `open`.
+        let map = self.open.read();
         if let Some(series) = map.get(labels) {
-            return SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)));
+            return shared(series);
         }
+        let mut pending = self.pending.lock();
+        if let Some((_, series)) = pending.iter().find(|(l, _)| l == labels) {
+            return shared(series);
+        }
+        match self.new_series(labels, map.len() + pending.len()) {
+            Ok(series) => {
+                let metric = shared(&series);
+                pending.push((labels.clone(), series));
+                metric
+            }
+            Err(overflow) => overflow,
+        }
+    }
+
+    /// A new series for `labels` when the family holds `len`, or the overflow series it
+    /// records into instead.
+    fn new_series(&self, labels: &L, len: usize) -> Result<OpenSeries<M>, SeriesRef<'_, M>> {
         let rendered = label::render(labels);
         let index = labels.fixed_index();
         if *rendered == *label::render_with(|out| L::encode_fixed(index, out)) {
             // Every open-ended value of `labels` reads `overflow`: they name the overflow
             // series, which must stay one series. Not a diverted record: its own labels.
-            drop(map);
-            return SeriesRef(SeriesRefInner::Borrowed(self.overflow_slot(index)));
+            return Err(SeriesRef(SeriesRefInner::Borrowed(
+                self.overflow_slot(index),
+            )));
         }
-        if map.len() >= self.max_series {
-            drop(map);
-            return SeriesRef(SeriesRefInner::Borrowed(self.overflow_series(labels)));
+        if len >= self.max_series {
+            return Err(SeriesRef(SeriesRefInner::Borrowed(
+                self.overflow_series(labels),
+            )));
         }
-        let m = Arc::new(M::build_compact(&self.options));
-        map.insert(
-            labels.clone(),
-            OpenSeries {
-                metric: Arc::clone(&m),
-                rendered,
-            },
-        );
-        SeriesRef(SeriesRefInner::Shared(m))
+        Ok(OpenSeries {
+            metric: Arc::new(M::build_compact(&self.options)),
+            rendered,
+        })
     }
 
     fn overflow_series(&self, labels: &L) -> &M {
@@ -160,10 +217,15 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         if !L::OPEN_ENDED {
             return Some(self.with(labels));
         }
-        self.open
-            .read()
-            .get(labels)
-            .map(|series| SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric))))
+        let map = self.open.read();
+        if let Some(series) = map.get(labels) {
+            return Some(shared(series));
+        }
+        let pending = self.pending.lock();
+        pending
+            .iter()
+            .find(|(l, _)| l == labels)
+            .map(|(_, series)| shared(series))
     }
 
     /// Removes the series for `labels`; returns whether it existed. A fixed-cardinality series
@@ -173,7 +235,9 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             self.fixed[labels.fixed_index()].reset();
             return true;
         }
-        self.open.write().shift_remove(labels).is_some()
+        let mut map = self.open.write();
+        map.extend(self.pending.lock().drain(..));
+        map.shift_remove(labels).is_some()
     }
 
     /// Removes every series (fixed-cardinality series are reset to zero). The count of
@@ -182,7 +246,10 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         for m in &*self.fixed {
             m.reset();
         }
-        self.open.write().clear();
+        let mut map = self.open.write();
+        self.pending.lock().clear();
+        map.clear();
+        drop(map);
         if let Some(slots) = self.overflow.get() {
             for (m, used) in &**slots {
                 m.reset();
@@ -196,7 +263,8 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         let overflow = self.overflow.get().map_or(0, |s| {
             s.iter().filter(|(_, u)| u.load(Ordering::Relaxed)).count()
         });
-        self.fixed.len() + self.open.read().len() + overflow
+        let map = self.open.read();
+        self.fixed.len() + map.len() + self.pending.lock().len() + overflow
     }
 
     /// Whether the family exports no series (only possible with open-ended labels).
@@ -241,6 +309,16 @@ impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
             };
             series.metric.encode_series(&labels, encoder);
         }
+        // Series created during this scrape or an earlier one, copied out so that the encoder
+        // runs without the lock (allocates only when there are any).
+        let pending: Vec<(L, OpenSeries<M>)> = self.pending.lock().to_vec();
+        for (labels, series) in &pending {
+            let labels = LabelsOf {
+                labels,
+                rendered: &series.rendered,
+            };
+            series.metric.encode_series(&labels, encoder);
+        }
         if let Some(slots) = self.overflow.get() {
             for (i, (m, used)) in slots.iter().enumerate() {
                 if used.load(Ordering::Relaxed) {
@@ -272,6 +350,7 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
             max_series: options.max_series.unwrap_or(DEFAULT_MAX_SERIES),
             fixed,
             open: RwLock::new(IndexMap::new()),
+            pending: Mutex::new(Vec::new()),
             overflow: OnceLock::new(),
             diverted: AtomicU64::new(0),
         }

@@ -230,3 +230,129 @@ fn short_lived_threads_hand_their_slots_over_without_losing_counts() {
         (WAVES * PER_WAVE * (EACH / 5) * 10) as f64
     );
 }
+
+/// An encoder that stops at the first series of an open-ended family until told to go on: a
+/// scrape held mid-family (a slow consumer, a stuck exporter).
+struct PausingEncoder {
+    family: &'static str,
+    paused: std::sync::mpsc::Sender<()>,
+    resume: std::sync::mpsc::Receiver<()>,
+    done: bool,
+}
+
+impl PausingEncoder {
+    fn maybe_pause(&mut self) {
+        if !self.done && self.family == "workers_total" {
+            self.done = true;
+            self.paused.send(()).unwrap();
+            self.resume.recv().unwrap();
+        }
+    }
+}
+
+impl metrics_core::MetricEncoder for PausingEncoder {
+    fn counter(&mut self, _: &dyn metrics_core::EncodeLabels, _: u64) {
+        self.maybe_pause();
+    }
+    fn gauge(&mut self, _: &dyn metrics_core::EncodeLabels, _: i64) {}
+    fn float_gauge(&mut self, _: &dyn metrics_core::EncodeLabels, _: f64) {}
+    fn histogram(&mut self, _: &dyn metrics_core::EncodeLabels, _: &Histogram) {}
+}
+
+impl metrics_core::RegistryEncoder for PausingEncoder {
+    fn family(&mut self, desc: &metrics_core::MetricDesc) {
+        self.family = desc.name;
+    }
+    fn instance_labels(&mut self, _: &[(String, String)]) {}
+}
+
+/// While a scrape is held in the middle of an open-ended family (holding its read lock),
+/// recorders of every kind still finish: existing series, new series of that family, fixed
+/// families, histograms. The series created meanwhile are all in the next scrape, once each.
+#[test]
+fn a_paused_scrape_does_not_block_recording() {
+    let m = Arc::new(Load::default());
+    let registry = Arc::new(metrics_core::Registry::new());
+    registry.register(Arc::clone(&m));
+    m.workers_total.with(&Worker { worker: 0 }).inc();
+
+    let (paused_tx, paused_rx) = std::sync::mpsc::channel();
+    let (resume_tx, resume_rx) = std::sync::mpsc::channel();
+    let scraper = {
+        let registry = Arc::clone(&registry);
+        thread::spawn(move || {
+            registry.encode(&mut PausingEncoder {
+                family: "",
+                paused: paused_tx,
+                resume: resume_rx,
+                done: false,
+            });
+        })
+    };
+    paused_rx.recv().unwrap();
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let m = Arc::clone(&m);
+            let done = done_tx.clone();
+            thread::spawn(move || {
+                for i in 0..500 {
+                    m.workers_total.with(&Worker { worker: 0 }).inc();
+                    m.workers_total
+                        .with(&Worker {
+                            worker: 1 + t * 500 + i,
+                        })
+                        .inc();
+                    m.kinds_total.with(&KindLabels { kind: Kind::B }).inc();
+                    m.values_seconds.observe(1.5);
+                    m.events_total.inc();
+                }
+                done.send(()).unwrap();
+            })
+        })
+        .collect();
+    for _ in 0..4 {
+        done_rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a recorder is blocked by the paused scrape");
+    }
+    // Still paused: nothing waited for it.
+    resume_tx.send(()).unwrap();
+    scraper.join().unwrap();
+    for w in writers {
+        w.join().unwrap();
+    }
+
+    assert_eq!(m.workers_total.len(), 1 + 4 * 500);
+    assert_eq!(
+        m.workers_total.with(&Worker { worker: 0 }).get(),
+        1 + 4 * 500
+    );
+    let text = metrics_export::encode_text(&registry);
+    let worker_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("workers_total{"))
+        .collect();
+    assert_eq!(worker_lines.len(), 1 + 4 * 500, "every series once");
+    let mut unique = worker_lines.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), worker_lines.len(), "no series twice");
+    assert!(
+        text.contains("\nworkers_total{worker=\"0\"} 2001\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nkinds_total{kind=\"B\"} 2000\n"));
+    assert!(text.contains("\nevents_total 2000\n"));
+    assert!(text.contains("\nvalues_seconds_count 2000\n"));
+    // Once a creation gets the write lock, the pending series move into the map, in order.
+    m.workers_total.with(&Worker { worker: 999_999 }).inc();
+    let text = metrics_export::encode_text(&registry);
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("workers_total{"))
+            .count(),
+        2 + 4 * 500
+    );
+}

@@ -35,6 +35,11 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
 }
 
 /// A single-series metric, which a [`Family`](crate::Family) can hold one of per label set.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the series of a `Family`",
+    label = "not a single-series metric",
+    note = "a `Family<Labels, M>` holds one `M` per label set: `Counter`, `Gauge`, `FloatGauge` or `Histogram`"
+)]
 pub trait Series: Metric + Sized {
     /// Hands the current value to `encoder`, with `labels`.
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder);

@@ -83,12 +83,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod encoder;
 #[cfg(test)]
 mod fixtures;
 mod negotiate;
 mod number;
 mod openmetrics;
+#[cfg(any(feature = "server", feature = "axum"))]
+mod scrape;
 #[cfg(feature = "server")]
 mod server;
 mod text;

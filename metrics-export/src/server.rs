@@ -13,25 +13,21 @@ use std::convert::Infallible;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener, ToSocketAddrs};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-#[cfg(feature = "gzip")]
-use hyper::header::ACCEPT_ENCODING;
 use hyper::header::{
-    HeaderValue, ACCEPT, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, VARY,
-    WWW_AUTHENTICATE,
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE,
+    VARY, WWW_AUTHENTICATE,
 };
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_core::{CheckError, Registry};
 use tokio::sync::oneshot;
-
-use crate::ExpositionFormat;
 
 /// The port of [`MetricsServer::builder`]'s default address.
 pub const DEFAULT_PORT: u16 = 9464;
@@ -70,9 +66,10 @@ const MAX_REQUEST_HEAD: usize = 8 * 1024;
 /// ```
 ///
 /// `GET` (and `HEAD`) on a served path answers `200` with the exposition in the format the
-/// `Accept` header asks for ([`ExpositionFormat::negotiate`]: OpenMetrics 1.0 when asked, else
-/// Prometheus text 0.0.4), with that format's exact `Content-Type` and `Vary: Accept`. Other
-/// paths answer `404`, other methods `405` with `Allow: GET, HEAD`. Query strings are ignored.
+/// `Accept` header asks for ([`negotiate`](crate::ExpositionFormat::negotiate): OpenMetrics
+/// 1.0 when asked, else Prometheus text 0.0.4), with that format's exact `Content-Type` and
+/// `Vary`, gzip-compressed when `Accept-Encoding` allows it (feature `gzip`). Other paths answer
+/// `404`, other methods `405` with `Allow: GET, HEAD`. Query strings are ignored.
 pub struct MetricsServer {
     addr: SocketAddr,
     paths: Arc<[String]>,
@@ -637,28 +634,22 @@ fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             return response;
         }
     }
-    let format = ExpositionFormat::negotiate(joined(req, ACCEPT).as_deref());
-    let mut body = String::with_capacity(state.size_hint.load(Ordering::Relaxed) + 1024);
-    format.write(state.registry(), &mut body);
-    state.size_hint.store(body.len(), Ordering::Relaxed);
-    let (body, gzipped) = encode_body(req, body);
-    let mut response = Response::new(Full::new(body));
+    let scrape = crate::scrape::scrape(
+        state.registry(),
+        joined(req, ACCEPT).as_deref(),
+        joined(req, ACCEPT_ENCODING).as_deref(),
+        &state.size_hint,
+    );
+    let mut response = Response::new(Full::new(Bytes::from(scrape.body)));
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
+        HeaderValue::from_static(scrape.format.content_type()),
     );
-    if gzipped {
+    if scrape.gzipped {
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    headers.insert(
-        VARY,
-        HeaderValue::from_static(if cfg!(feature = "gzip") {
-            "Accept, Accept-Encoding"
-        } else {
-            "Accept"
-        }),
-    );
+    headers.insert(VARY, HeaderValue::from_static(crate::scrape::VARY));
     response
 }
 
@@ -672,51 +663,6 @@ fn joined(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<St
         .collect::<Vec<_>>()
         .join(",");
     (!joined.is_empty()).then_some(joined)
-}
-
-/// The body, gzip-compressed when the request accepts it (feature `gzip`).
-#[cfg(feature = "gzip")]
-fn encode_body(req: &Request<Incoming>, body: String) -> (Bytes, bool) {
-    use std::io::Write as _;
-    if !accepts_gzip(joined(req, ACCEPT_ENCODING).as_deref()) {
-        return (Bytes::from(body), false);
-    }
-    let mut gz = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 4 + 64),
-        flate2::Compression::fast(),
-    );
-    // Writing into a `Vec` cannot fail; if it somehow did, the plain body is still right.
-    match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
-        Ok(compressed) => (Bytes::from(compressed), true),
-        Err(_) => (Bytes::from(body), false),
-    }
-}
-
-#[cfg(not(feature = "gzip"))]
-fn encode_body(_req: &Request<Incoming>, body: String) -> (Bytes, bool) {
-    (Bytes::from(body), false)
-}
-
-/// Whether an `Accept-Encoding` value accepts gzip: `gzip` (or `x-gzip`) with a weight above
-/// 0, or `*` above 0 when gzip is not named.
-#[cfg(any(feature = "gzip", test))]
-fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
-    let (mut gzip, mut any) = (None, None);
-    for coding in accept_encoding.unwrap_or("").split(',') {
-        let mut parts = coding.split(';');
-        let name = parts.next().unwrap_or("").trim();
-        let q = parts
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
-            .map_or(Some(1000), |(_, v)| crate::negotiate::parse_q(v.trim()))
-            .unwrap_or(0);
-        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-            gzip = Some(gzip.unwrap_or(0).max(q));
-        } else if name == "*" {
-            any = Some(q);
-        }
-    }
-    gzip.or(any).is_some_and(|q| q > 0)
 }
 
 /// Compares a presented secret with the expected one in time independent of where they differ.
@@ -761,7 +707,7 @@ fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{accepts_gzip, base64, same_secret};
+    use super::{base64, same_secret};
 
     #[test]
     fn base64_of_rfc_4648_vectors() {
@@ -785,21 +731,5 @@ mod tests {
         assert!(!same_secret(b"Bearer abd", b"Bearer abc"));
         assert!(!same_secret(b"Bearer ab", b"Bearer abc"));
         assert!(!same_secret(b"", b"Bearer abc"));
-    }
-
-    #[test]
-    fn accept_encoding() {
-        assert!(accepts_gzip(Some("gzip")));
-        assert!(accepts_gzip(Some("gzip, deflate, br")));
-        assert!(accepts_gzip(Some("identity, GZIP;q=0.5")));
-        assert!(accepts_gzip(Some("x-gzip")));
-        assert!(accepts_gzip(Some("*")));
-        assert!(!accepts_gzip(None));
-        assert!(!accepts_gzip(Some("identity")));
-        assert!(!accepts_gzip(Some("gzip;q=0")));
-        assert!(!accepts_gzip(Some("gzip;q=0, *")));
-        assert!(!accepts_gzip(Some("*;q=0")));
-        assert!(!accepts_gzip(Some("br, deflate")));
-        assert!(!accepts_gzip(Some("gzip;q=abc")));
     }
 }

@@ -1,0 +1,109 @@
+//! One scrape: the format the request asks for, rendered, gzip-compressed when accepted. Shared
+//! by the standalone server and the axum handler.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use metrics_core::Registry;
+
+use crate::ExpositionFormat;
+
+/// The `Vary` header of a scrape's answer.
+pub(crate) const VARY: &str = if cfg!(feature = "gzip") {
+    "Accept, Accept-Encoding"
+} else {
+    "Accept"
+};
+
+/// A rendered scrape.
+pub(crate) struct Scrape {
+    pub(crate) format: ExpositionFormat,
+    /// Whether `body` is gzip-compressed (`Content-Encoding: gzip`).
+    pub(crate) gzipped: bool,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Renders `registry` as the `Accept` and `Accept-Encoding` values ask; `size_hint` keeps the
+/// last size, so the next scrape allocates its buffer once.
+pub(crate) fn scrape(
+    registry: &Registry,
+    accept: Option<&str>,
+    accept_encoding: Option<&str>,
+    size_hint: &AtomicUsize,
+) -> Scrape {
+    let format = ExpositionFormat::negotiate(accept);
+    let mut body = String::with_capacity(size_hint.load(Ordering::Relaxed) + 1024);
+    format.write(registry, &mut body);
+    size_hint.store(body.len(), Ordering::Relaxed);
+    let (body, gzipped) = compress(accept_encoding, body);
+    Scrape {
+        format,
+        gzipped,
+        body,
+    }
+}
+
+/// The body, gzip-compressed when `accept_encoding` accepts it (feature `gzip`).
+#[cfg(feature = "gzip")]
+fn compress(accept_encoding: Option<&str>, body: String) -> (Vec<u8>, bool) {
+    use std::io::Write as _;
+    if !accepts_gzip(accept_encoding) {
+        return (body.into_bytes(), false);
+    }
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    // Writing into a `Vec` cannot fail; if it somehow did, the plain body is still right.
+    match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
+        Ok(compressed) => (compressed, true),
+        Err(_) => (body.into_bytes(), false),
+    }
+}
+
+#[cfg(not(feature = "gzip"))]
+fn compress(_accept_encoding: Option<&str>, body: String) -> (Vec<u8>, bool) {
+    (body.into_bytes(), false)
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip: `gzip` (or `x-gzip`) with a weight above
+/// 0, or `*` above 0 when gzip is not named.
+#[cfg(feature = "gzip")]
+fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    for coding in accept_encoding.unwrap_or("").split(',') {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1000), |(_, v)| crate::negotiate::parse_q(v.trim()))
+            .unwrap_or(0);
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(gzip.unwrap_or(0).max(q));
+        } else if name == "*" {
+            any = Some(q);
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0)
+}
+
+#[cfg(all(test, feature = "gzip"))]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn accept_encoding() {
+        assert!(accepts_gzip(Some("gzip")));
+        assert!(accepts_gzip(Some("gzip, deflate, br")));
+        assert!(accepts_gzip(Some("identity, GZIP;q=0.5")));
+        assert!(accepts_gzip(Some("x-gzip")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(!accepts_gzip(None));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("gzip;q=0, *")));
+        assert!(!accepts_gzip(Some("*;q=0")));
+        assert!(!accepts_gzip(Some("br, deflate")));
+        assert!(!accepts_gzip(Some("gzip;q=abc")));
+    }
+}

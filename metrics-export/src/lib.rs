@@ -91,6 +91,8 @@ mod fixtures;
 mod negotiate;
 mod number;
 mod openmetrics;
+#[cfg(feature = "pushgateway")]
+mod push;
 #[cfg(any(feature = "server", feature = "axum"))]
 mod scrape;
 #[cfg(feature = "server")]
@@ -99,6 +101,8 @@ mod text;
 
 pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
+#[cfg(feature = "pushgateway")]
+pub use push::{PushError, Pushgateway};
 #[cfg(feature = "server")]
 pub use server::{MetricsServer, ServerBuilder, ServerError, DEFAULT_PORT};
 pub use text::{encode_text, write_text, TEXT_CONTENT_TYPE};

@@ -83,6 +83,7 @@ pub mod escape;
 mod family;
 mod gauge;
 mod histogram;
+mod instrument;
 mod label;
 mod metric;
 mod registry;
@@ -94,6 +95,9 @@ pub use counter::Counter;
 pub use family::{Family, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
+pub use instrument::{
+    CallOutcome, FunctionMetrics, RecordLatency, ResultLabels, FUNCTION_DURATION_METRIC,
+};
 pub use label::{LabelSet, LabelValue, LabelValueRef, OVERFLOW_VALUE};
 pub use metric::{
     EncodeLabels, EncodeMetric, LabelEncoder, Metric, MetricEncoder, MetricKind, MetricOptions,
@@ -150,6 +154,76 @@ pub use metrics_derive::LabelSet;
 #[cfg(feature = "derive")]
 pub use metrics_derive::LabelValue;
 
+/// Times a function: records its wall time, and how the call ended, into the global histogram
+/// family `function_duration_seconds{function, module, result}` ([`FunctionMetrics`]).
+///
+/// ```
+/// use metrics_core::{instrument_latency, CallOutcome, FunctionMetrics};
+///
+/// #[instrument_latency]
+/// fn load(path: &str) -> std::io::Result<String> {
+///     std::fs::read_to_string(path)
+/// }
+///
+/// pub struct Store;
+///
+/// #[instrument_latency] // every method: `function="Store::get"`, ...
+/// impl Store {
+///     pub fn get(&self, key: u32) -> Option<u32> { key.checked_sub(1) }
+///     #[instrument_latency(skip)]
+///     pub fn len(&self) -> usize { 0 }
+/// }
+///
+/// let _ = load("/nonexistent");
+/// Store.get(1);
+/// let module = module_path!();
+/// let failed = FunctionMetrics::global().histogram(module, "load", CallOutcome::Error).unwrap();
+/// assert_eq!(failed.count(), 1);
+/// let got = FunctionMetrics::global().histogram(module, "Store::get", CallOutcome::Ok).unwrap();
+/// assert_eq!(got.count(), 1);
+/// assert!(FunctionMetrics::global().histogram(module, "Store::len", CallOutcome::Ok).is_none());
+/// ```
+///
+/// # Labels
+/// - `function`: the function's name; on an `impl` block the attribute instruments every method
+///   (but `const fn`s), named `Type::method`.
+/// - `module`: `module_path!()` where the function is declared.
+/// - `result`: `ok`; `error` when the function returns a `Result` (through any alias, such as
+///   `io::Result`) and the value is `Err`, whether from `return`, `?` or the last expression;
+///   `panic` when the body unwinds; `cancelled` when the future of an `async fn` is dropped
+///   before it completes.
+///
+/// Every instrumented function linked into the program has its series from the first scrape,
+/// at zero (registered at link time through `inventory`); the family has no series cap to
+/// reach. Recording looks nothing up: each function caches its series on its first call.
+/// Functions of one module that share a name (say, `fmt` of a `Debug` and of a `Display` impl)
+/// share their series. The timer reads [`std::time::Instant`] twice per call.
+///
+/// The rustdoc of each instrumented function that has docs gains a "Latency" section with its
+/// PromQL queries (p50 and p99 latency, error ratio); an undocumented one gets none, so that
+/// `missing_docs` still reports it.
+///
+/// # Arguments
+/// - `histogram = <expr>`: records into that [`Histogram`] instead (evaluated when the call
+///   starts), or into a `Family<L, Histogram>` whose labels implement `From<CallOutcome>`, such
+///   as `Family<ResultLabels, Histogram>` ([`RecordLatency`]).
+/// - `name = "..."`: the `function` label (a method given the attribute on its own, rather
+///   than through its `impl` block, is otherwise named without its type).
+/// - `skip`: on a method of an instrumented `impl` block, leaves it alone.
+/// - `crate = path`: the path of `metrics_core`, when reached through a re-export.
+///
+/// # Limits
+/// - The outcome is read off the returned value's type where the function is written: in a
+///   generic function returning a type parameter `T`, it is `ok` even when `T` is a `Result`.
+/// - A non-`async` function returning a future is timed until the future is created.
+/// - `histogram = <expr>` is evaluated before the body runs and borrowed until it ends: a
+///   histogram reached through `self` suits a `&self` method, not a `&mut self` or `self` one
+///   (there, name a global set's histogram).
+/// - The body runs in a closure (an async block for an `async fn`): `#[track_caller]` does not
+///   reach into it.
+#[cfg(feature = "derive")]
+pub use metrics_derive::instrument_latency;
+
 /// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the
 /// same at compile time.
 pub mod buckets {
@@ -160,6 +234,10 @@ pub mod buckets {
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::instrument::{
+        call_once, expect_output, latency_target, CallOutcome, Callsite, InstrumentedFn,
+        OtherOutcome, Probe, ResultOutcome, Timer,
+    };
     pub use crate::label::{radix_digit, LabelSet, LabelValue, LabelValueRef};
     pub use crate::metric::{
         as_encode_metric, EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions,

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
+use crate::instrument::FunctionMetrics;
 use crate::label::LabelValueRef;
 use crate::metric::{MetricEncoder, MetricKind};
 use crate::rules;
@@ -42,6 +43,13 @@ pub struct GlobalSetEntry {
 }
 
 inventory::collect!(GlobalSetEntry);
+
+/// The set of `#[instrument_latency]`, when a function of the program is instrumented: then it
+/// is part of the global registry, as if a `#[derive(MetricSet)]` set had declared
+/// `function_duration_seconds`.
+fn function_metrics() -> Option<&'static FunctionMetrics> {
+    FunctionMetrics::any_instrumented().then(FunctionMetrics::global)
+}
 
 /// `T::global()` as a registry entry (the function pointer in [`GlobalSetEntry`]).
 #[doc(hidden)]
@@ -121,7 +129,8 @@ impl Registry {
     }
 
     /// The process-wide registry: every `#[derive(MetricSet)]` set linked into the program
-    /// (unless `global = false`), plus whatever is registered into it at run time.
+    /// (unless `global = false`), [`FunctionMetrics`] when a function of the program is
+    /// instrumented with `#[instrument_latency]`, plus whatever is registered into it at run time.
     ///
     /// # Panics
     /// At first use, when two sets declare clashing metric names (see [`check`]): like a web
@@ -135,8 +144,10 @@ impl Registry {
             }
             let mut entries: Vec<Entry> = inventory::iter::<GlobalSetEntry>
                 .into_iter()
-                .map(|e| Entry {
-                    set: SetHandle::Static((e.instance)()),
+                .map(|e| (e.instance)())
+                .chain(function_metrics().map(|f| f as &'static dyn DynMetricSet))
+                .map(|set| Entry {
+                    set: SetHandle::Static(set),
                     labels: Box::default(),
                 })
                 .collect();
@@ -528,6 +539,7 @@ pub fn check() -> Result<(), CheckError> {
         .into_iter()
         .map(|e| e.info)
         .collect();
+    infos.extend(function_metrics().map(|_| FunctionMetrics::INFO));
     infos.sort_by_key(|i| (i.module, i.name));
     let conflicts = find_conflicts(std::iter::once(&SELF_METRICS).chain(infos));
     if conflicts.is_empty() {

@@ -1,7 +1,8 @@
-//! The derive macros of `metrics-core`. Use them through `metrics_core`, which re-exports them
+//! The derive and attribute macros of `metrics-core`. Use them through `metrics_core`, which re-exports them
 //! and documents their attributes; nothing in this crate runs in the user's program.
 
 mod case;
+mod instrument;
 mod label_set;
 mod label_value;
 mod metric_set;
@@ -28,4 +29,10 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     label_value::derive(&parse_macro_input!(input as DeriveInput)).into()
+}
+
+/// See `metrics_core::instrument_latency`.
+#[proc_macro_attribute]
+pub fn instrument_latency(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument::attribute(args.into(), item.into()).into()
 }

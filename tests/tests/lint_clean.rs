@@ -1,11 +1,12 @@
-//! Generated code is lint-clean: this target compiles every derive under
+//! Generated code is lint-clean: this target compiles every derive and `#[instrument_latency]` under
 //! `deny(warnings, clippy::pedantic)`, and `.ci/run` runs clippy on it.
 #![deny(warnings, clippy::pedantic, unused_qualifications, missing_docs)]
 
 use std::borrow::Cow;
 
 use metrics_core::{
-    Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet,
+    instrument_latency, Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue,
+    MetricSet, ResultLabels,
 };
 
 /// A derived label value.
@@ -90,6 +91,99 @@ pub struct Global {
 pub struct Pool<M: metrics_core::Metric> {
     /// Connections.
     pub connections: M,
+}
+
+/// Where `histogram = ...` records.
+#[derive(MetricSet)]
+#[metric_set(prefix = "lint_timed")]
+pub struct Timed {
+    /// Runs.
+    pub run_seconds: Histogram,
+    /// Runs by result.
+    pub result_seconds: Family<ResultLabels, Histogram>,
+}
+
+/// Instrumented, returning a `Result` through `?` and an early `return`.
+///
+/// # Errors
+/// When `input` is not a number.
+#[instrument_latency]
+pub fn parse(input: &str) -> Result<u32, std::num::ParseIntError> {
+    if input.is_empty() {
+        return Ok(0);
+    }
+    let n: u32 = input.parse()?;
+    Ok(n)
+}
+
+/// Instrumented, returning nothing.
+#[instrument_latency]
+pub fn unit() {}
+
+/// Instrumented, never returning.
+///
+/// # Panics
+/// Always.
+#[instrument_latency]
+pub fn never() -> ! {
+    panic!("never returns")
+}
+
+/// Instrumented, into a histogram.
+#[instrument_latency(histogram = Timed::global().run_seconds)]
+pub async fn timed(n: u32) -> u32 {
+    n + 1
+}
+
+/// Instrumented, into a family by result.
+#[instrument_latency(histogram = Timed::global().result_seconds)]
+#[must_use]
+pub fn by_result(n: u32) -> Option<u32> {
+    n.checked_sub(1)
+}
+
+/// A type with instrumented methods.
+#[derive(Debug, Default)]
+pub struct Service {
+    count: u32,
+}
+
+#[instrument_latency]
+impl Service {
+    /// Borrowing.
+    #[must_use]
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Borrowing mutably, returning a borrow.
+    pub fn bump(&mut self) -> &mut u32 {
+        self.count += 1;
+        &mut self.count
+    }
+
+    /// Async.
+    pub async fn later(&self, by: u32) -> u32 {
+        self.count + by
+    }
+
+    /// Left alone.
+    #[instrument_latency(skip)]
+    #[must_use]
+    pub fn skipped(&self) -> u32 {
+        self.count
+    }
+}
+
+#[test]
+fn lint_clean_instrumented_functions_run() {
+    assert_eq!(parse("4"), Ok(4));
+    unit();
+    let _ = by_result(1);
+    let mut s = Service::default();
+    *s.bump() += 1;
+    assert_eq!(s.count() + s.skipped(), 4);
+    drop((timed(1), s.later(1)));
 }
 
 #[test]

@@ -1,0 +1,70 @@
+//! Overhead of `#[instrument_latency]` per call, 1 thread: a trivial function, bare and
+//! instrumented (into the global family, and into a histogram with `histogram = ...`), plus the
+//! floor the timer cannot go under, two `Instant::now()` reads and one histogram observation.
+//! Clock: `std::time::Instant` (`clock_gettime(CLOCK_MONOTONIC)` on Linux, through the vDSO).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use metrics_core::{instrument_latency, Histogram, MetricSet};
+
+/// Bench metrics.
+#[derive(MetricSet)]
+#[metric_set(prefix = "bench")]
+struct Timed {
+    /// Calls.
+    call_duration_seconds: Histogram,
+}
+
+#[inline(never)]
+fn bare(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+#[inline(never)]
+#[instrument_latency]
+fn instrumented(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+#[inline(never)]
+#[instrument_latency]
+fn instrumented_result(x: u64) -> Result<u64, u64> {
+    if x % 2 == 0 {
+        Ok(x)
+    } else {
+        Err(x)
+    }
+}
+
+#[inline(never)]
+#[instrument_latency(histogram = Timed::global().call_duration_seconds)]
+fn instrumented_into_histogram(x: u64) -> u64 {
+    x.wrapping_mul(3)
+}
+
+fn instrument(c: &mut Criterion) {
+    let mut g = c.benchmark_group("instrument_1_thread");
+    g.bench_function("bare_fn", |b| b.iter(|| bare(black_box(7))));
+    g.bench_function("instrumented_fn", |b| b.iter(|| instrumented(black_box(7))));
+    g.bench_function("instrumented_fn_result", |b| {
+        b.iter(|| instrumented_result(black_box(8)))
+    });
+    g.bench_function("instrumented_fn_histogram_expr", |b| {
+        b.iter(|| instrumented_into_histogram(black_box(7)))
+    });
+    let h = Histogram::new();
+    g.bench_function("floor_two_instant_now_and_observe", |b| {
+        b.iter(|| {
+            let start = Instant::now();
+            black_box(bare(black_box(7)));
+            h.observe_duration(start.elapsed());
+        })
+    });
+    g.bench_function("instant_now", |b| b.iter(Instant::now));
+    g.finish();
+}
+
+criterion_group!(benches, instrument);
+criterion_main!(benches);

@@ -1,0 +1,530 @@
+//! `#[instrument_latency]` at run time: how a call ended ([`CallOutcome`]), the global
+//! `function_duration_seconds` family ([`FunctionMetrics`]), and the timer the attribute puts at
+//! the top of every instrumented function.
+//!
+//! Layout: the attribute gives each instrumented function a `static` [`Callsite`] and submits it
+//! to `inventory`. At first use, the global table is built from every submitted callsite: one
+//! row per `(module, function)`, sorted, each holding one histogram per `result` value. A row is
+//! never a map entry: a callsite caches a reference to its row on its first call, so recording
+//! is two clock reads, one `OnceLock` load and a histogram observation. There is no series cap to
+//! size: the table holds exactly the functions linked into the program, all of them exported at
+//! zero from the first scrape.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::family::Family;
+use crate::histogram::Histogram;
+use crate::label::{LabelSet, LabelValue, LabelValueRef};
+use crate::metric::{EncodeMetric, LabelEncoder, MetricEncoder, MetricKind, MetricOptions, Series};
+use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
+
+/// How an instrumented call ended: the `result` label of `function_duration_seconds`.
+///
+/// A fixed-cardinality [`LabelValue`], so a `Family` keyed by it (such as
+/// `Family<ResultLabels, Histogram>`) keeps its four series in an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CallOutcome {
+    /// Returned normally: any value of a function not returning `Result`, or `Ok(_)`.
+    Ok,
+    /// Returned `Err(_)` (early `return`, `?` or the last expression alike).
+    Error,
+    /// Unwound from a panic.
+    Panic,
+    /// The future of an `async fn` was dropped before it completed.
+    Cancelled,
+}
+
+impl CallOutcome {
+    /// Every outcome, in label index order.
+    pub const ALL: [CallOutcome; 4] = [
+        CallOutcome::Ok,
+        CallOutcome::Error,
+        CallOutcome::Panic,
+        CallOutcome::Cancelled,
+    ];
+
+    /// The label value: `ok`, `error`, `panic` or `cancelled`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Ok => "ok",
+            CallOutcome::Error => "error",
+            CallOutcome::Panic => "panic",
+            CallOutcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+// Not listed among the label value types when one is missing: it is not one users choose.
+#[diagnostic::do_not_recommend]
+impl LabelValue for CallOutcome {
+    const CARDINALITY: usize = 4;
+    const OPEN_ENDED: bool = false;
+
+    #[inline]
+    fn fixed_index(&self) -> usize {
+        *self as usize
+    }
+
+    fn fixed_value(index: usize) -> LabelValueRef<'static> {
+        LabelValueRef::Str(CallOutcome::ALL[index].as_str())
+    }
+
+    fn value(&self) -> LabelValueRef<'_> {
+        LabelValueRef::Str(self.as_str())
+    }
+}
+
+/// One label, `result`: what `#[instrument_latency(histogram = ...)]` records a
+/// `Family<ResultLabels, Histogram>` with.
+///
+/// ```
+/// use metrics_core::{instrument_latency, Family, Histogram, MetricSet, ResultLabels};
+///
+/// /// Job metrics.
+/// #[derive(MetricSet)]
+/// pub struct JobMetrics {
+///     /// Time to run one job, by result
+///     pub job_duration_seconds: Family<ResultLabels, Histogram>,
+/// }
+///
+/// #[instrument_latency(histogram = JobMetrics::global().job_duration_seconds)]
+/// fn run_job(fail: bool) -> Result<(), String> {
+///     if fail { Err("no".into()) } else { Ok(()) }
+/// }
+///
+/// run_job(true).unwrap_err();
+/// let family = &JobMetrics::global().job_duration_seconds;
+/// let error = ResultLabels { result: metrics_core::CallOutcome::Error };
+/// assert_eq!(family.with(&error).count(), 1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResultLabels {
+    /// How the call ended.
+    pub result: CallOutcome,
+}
+
+impl From<CallOutcome> for ResultLabels {
+    fn from(result: CallOutcome) -> Self {
+        Self { result }
+    }
+}
+
+// Not offered as the fix when a family's labels are not a label set.
+#[diagnostic::do_not_recommend]
+impl LabelSet for ResultLabels {
+    const NAMES: &'static [&'static str] = &["result"];
+    const FIXED_CARDINALITY: usize = CallOutcome::CARDINALITY;
+    const OPEN_ENDED: bool = false;
+
+    #[inline]
+    fn fixed_index(&self) -> usize {
+        self.result.fixed_index()
+    }
+
+    fn encode(&self, out: &mut dyn LabelEncoder) {
+        out.label("result", self.result.value());
+    }
+
+    fn encode_fixed(index: usize, out: &mut dyn LabelEncoder) {
+        out.label("result", CallOutcome::fixed_value(index));
+    }
+}
+
+/// What `#[instrument_latency(histogram = ...)]` can record into: a [`Histogram`] (the outcome
+/// is not recorded), or a `Family<L, Histogram>` whose labels are built from the
+/// [`CallOutcome`] (such as [`ResultLabels`]). `Sync`, so that the future of an instrumented
+/// `async fn` stays `Send`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a histogram `#[instrument_latency]` can record into",
+    label = "expected a `Histogram`",
+    note = "`#[instrument_latency(histogram = ...)]` takes a `Histogram`, or a `Family<L, Histogram>` whose labels implement `From<CallOutcome>` (such as `Family<ResultLabels, Histogram>`)"
+)]
+pub trait RecordLatency: Sync {
+    /// Records one call that took `elapsed` and ended with `outcome`.
+    fn record_latency(&self, outcome: CallOutcome, elapsed: Duration);
+}
+
+impl RecordLatency for Histogram {
+    #[inline]
+    fn record_latency(&self, _outcome: CallOutcome, elapsed: Duration) {
+        self.observe_duration(elapsed);
+    }
+}
+
+impl<L: LabelSet + From<CallOutcome>> RecordLatency for Family<L, Histogram> {
+    #[inline]
+    fn record_latency(&self, outcome: CallOutcome, elapsed: Duration) {
+        self.with(&L::from(outcome)).observe_duration(elapsed);
+    }
+}
+
+impl<T: RecordLatency + ?Sized> RecordLatency for &T {
+    #[inline]
+    fn record_latency(&self, outcome: CallOutcome, elapsed: Duration) {
+        (**self).record_latency(outcome, elapsed);
+    }
+}
+
+/// The description of `function_duration_seconds`.
+pub const FUNCTION_DURATION_METRIC: MetricDesc = MetricDesc {
+    name: "function_duration_seconds",
+    help:
+        "Wall time of the functions instrumented with #[instrument_latency], by how the call ended",
+    unit: Some("seconds"),
+    kind: MetricKind::Histogram,
+    label_names: &["function", "module", "result"],
+    field: "function_duration_seconds",
+};
+
+/// The metric set of `#[instrument_latency]`: one histogram family,
+/// `function_duration_seconds{function, module, result}`, with the Prometheus default buckets.
+///
+/// [`Registry::global`](crate::Registry::global) exports it as soon as one function of the
+/// program is instrumented; every instrumented function has its series from the first scrape,
+/// at zero: `ok`, `error` and `panic`, and `cancelled` for an `async fn`. Functions of one
+/// module with the same name (two `impl` blocks of one type, say) share their series. To export
+/// it from another registry: `registry.register_global::<FunctionMetrics>()`.
+pub struct FunctionMetrics {
+    durations: FunctionDurations,
+}
+
+impl std::fmt::Debug for FunctionMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionMetrics")
+            .field("functions", &table().len())
+            .finish()
+    }
+}
+
+/// What [`FunctionMetrics`] declares: its name, module and one metric.
+const FUNCTION_SET: SetInfo = SetInfo {
+    name: "FunctionMetrics",
+    module: "metrics_core",
+    type_id: std::any::TypeId::of::<FunctionMetrics>,
+    metrics: &[FUNCTION_DURATION_METRIC],
+};
+
+impl MetricSet for FunctionMetrics {
+    const INFO: &'static SetInfo = &FUNCTION_SET;
+
+    fn metric(&self, index: usize) -> Option<&dyn EncodeMetric> {
+        (index == 0).then_some(&self.durations as &dyn EncodeMetric)
+    }
+}
+
+impl GlobalMetricSet for FunctionMetrics {
+    fn global() -> &'static Self {
+        static INSTANCE: FunctionMetrics = FunctionMetrics {
+            durations: FunctionDurations,
+        };
+        &INSTANCE
+    }
+}
+
+impl FunctionMetrics {
+    /// The process-wide instance.
+    pub fn global() -> &'static Self {
+        <Self as GlobalMetricSet>::global()
+    }
+
+    /// Whether any function linked into the program is instrumented: then
+    /// [`Registry::global`](crate::Registry::global) exports this set.
+    pub fn any_instrumented() -> bool {
+        inventory::iter::<InstrumentedFn>
+            .into_iter()
+            .next()
+            .is_some()
+    }
+
+    /// The histogram of one function for one outcome, if that function is instrumented (and,
+    /// for [`CallOutcome::Cancelled`], async). `function` is as the `function` label reads:
+    /// `name`, or `Type::name` for a method of an instrumented `impl` block.
+    pub fn histogram(
+        &self,
+        module: &str,
+        function: &str,
+        outcome: CallOutcome,
+    ) -> Option<&'static Histogram> {
+        find(module, function)?.histogram(outcome)
+    }
+}
+
+/// `function_duration_seconds`: every row of the table.
+struct FunctionDurations;
+
+impl EncodeMetric for FunctionDurations {
+    fn encode(&self, encoder: &mut dyn MetricEncoder) {
+        for row in table() {
+            for outcome in CallOutcome::ALL {
+                if let Some(h) = row.histogram(outcome) {
+                    let labels = |out: &mut dyn LabelEncoder| {
+                        out.label("function", LabelValueRef::Str(row.function));
+                        out.label("module", LabelValueRef::Str(row.module));
+                        out.label("result", LabelValueRef::Str(outcome.as_str()));
+                    };
+                    h.encode_series(&labels, encoder);
+                }
+            }
+        }
+    }
+}
+
+/// The series of one instrumented function.
+struct FunctionSeries {
+    module: &'static str,
+    function: &'static str,
+    ok: Histogram,
+    error: Histogram,
+    /// Rare outcomes: compact histograms (one row, atomic adds) rather than per-thread shards.
+    panic: Histogram,
+    cancelled: Option<Histogram>,
+}
+
+impl FunctionSeries {
+    #[inline]
+    fn histogram(&self, outcome: CallOutcome) -> Option<&Histogram> {
+        match outcome {
+            CallOutcome::Ok => Some(&self.ok),
+            CallOutcome::Error => Some(&self.error),
+            CallOutcome::Panic => Some(&self.panic),
+            CallOutcome::Cancelled => self.cancelled.as_ref(),
+        }
+    }
+}
+
+/// Every instrumented function, sorted by module and name, built once from `inventory`.
+fn table() -> &'static [FunctionSeries] {
+    static TABLE: OnceLock<Box<[FunctionSeries]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut sites: Vec<(&'static str, &'static str, bool)> = inventory::iter::<InstrumentedFn>
+            .into_iter()
+            .map(|f| (f.0.module, f.0.function, f.0.is_async))
+            .collect();
+        sites.sort_unstable();
+        // Same module and name: one row, with `cancelled` if any of them is async.
+        sites.dedup_by(|next, kept| {
+            let same = (next.0, next.1) == (kept.0, kept.1);
+            kept.2 |= same && next.2;
+            same
+        });
+        let compact = || <Histogram as Series>::build_compact(&MetricOptions::default());
+        sites
+            .into_iter()
+            .map(|(module, function, is_async)| FunctionSeries {
+                module,
+                function,
+                ok: Histogram::new(),
+                error: Histogram::new(),
+                panic: compact(),
+                cancelled: is_async.then(compact),
+            })
+            .collect()
+    })
+}
+
+fn find(module: &str, function: &str) -> Option<&'static FunctionSeries> {
+    let table = table();
+    table
+        .binary_search_by(|row| (row.module, row.function).cmp(&(module, function)))
+        .ok()
+        .map(|i| &table[i])
+}
+
+/// An instrumented function: the `static` the attribute declares in its body.
+#[doc(hidden)]
+pub struct Callsite {
+    function: &'static str,
+    module: &'static str,
+    is_async: bool,
+    /// Its row, found on the first call. `None` only for a function the table does not hold
+    /// (one whose `inventory` entry was not submitted before the table was built, as in a
+    /// library loaded at run time): its calls are not recorded.
+    series: OnceLock<Option<&'static FunctionSeries>>,
+}
+
+impl Callsite {
+    /// A callsite for `function` (`name` or `Type::name`) of `module` (`module_path!()`).
+    pub const fn new(function: &'static str, module: &'static str, is_async: bool) -> Self {
+        Self {
+            function,
+            module,
+            is_async,
+            series: OnceLock::new(),
+        }
+    }
+
+    #[inline]
+    fn series(&self) -> Option<&'static FunctionSeries> {
+        *self.series.get_or_init(|| find(self.module, self.function))
+    }
+}
+
+/// The `inventory` entry of a [`Callsite`].
+#[doc(hidden)]
+pub struct InstrumentedFn(pub &'static Callsite);
+
+inventory::collect!(InstrumentedFn);
+
+/// Where a [`Timer`] records: a callsite of the global family, or what `histogram = ...` names.
+#[doc(hidden)]
+pub trait Sink {
+    fn record(&self, outcome: CallOutcome, elapsed: Duration);
+}
+
+impl Sink for &Callsite {
+    #[inline]
+    fn record(&self, outcome: CallOutcome, elapsed: Duration) {
+        if let Some(h) = self.series().and_then(|s| s.histogram(outcome)) {
+            h.observe_duration(elapsed);
+        }
+    }
+}
+
+/// `histogram = expr` as a sink. Not generic over the histogram's type: when that type is not
+/// one, [`latency_target`]'s bound is the only error, not one more at every use of the timer.
+/// (The table of the trait object is a constant where the timer is inlined.)
+#[doc(hidden)]
+pub struct Target<'a>(&'a dyn RecordLatency);
+
+impl Sink for Target<'_> {
+    #[inline]
+    fn record(&self, outcome: CallOutcome, elapsed: Duration) {
+        self.0.record_latency(outcome, elapsed);
+    }
+}
+
+/// `histogram = expr` checked where the user wrote it: a type that is not a histogram breaks
+/// this bound at `expr`, with [`RecordLatency`]'s message.
+#[doc(hidden)]
+#[inline]
+pub fn latency_target<T: RecordLatency>(target: &T) -> Target<'_> {
+    Target(target)
+}
+
+/// Times one call from its creation. [`Timer::finish`] records the outcome of a call that
+/// returned; dropped without it, the call panicked, or for an `async fn`, either panicked or
+/// had its future dropped before completion.
+#[doc(hidden)]
+pub struct Timer<S: Sink> {
+    sink: S,
+    start: Instant,
+    is_async: bool,
+}
+
+impl<S: Sink> Timer<S> {
+    #[inline]
+    pub fn start(sink: S, is_async: bool) -> Self {
+        Self {
+            sink,
+            start: Instant::now(),
+            is_async,
+        }
+    }
+
+    #[inline]
+    pub fn finish(self, outcome: CallOutcome) {
+        let this = std::mem::ManuallyDrop::new(self);
+        this.sink.record(outcome, this.start.elapsed());
+    }
+}
+
+impl<S: Sink> Drop for Timer<S> {
+    fn drop(&mut self) {
+        let outcome = if self.is_async && !std::thread::panicking() {
+            CallOutcome::Cancelled
+        } else {
+            CallOutcome::Panic
+        };
+        self.sink.record(outcome, self.start.elapsed());
+    }
+}
+
+/// Runs the body of an instrumented sync function. A closure passed here is `FnOnce` and its
+/// return type is `R`, so the body's `return`, `?` and coercions type-check as in the function,
+/// and it may return borrows of what it captured.
+#[doc(hidden)]
+#[inline(always)]
+pub fn call_once<R, F: FnOnce() -> R>(body: F) -> R {
+    body()
+}
+
+/// Gives the async block holding the body of an instrumented `async fn` the function's return
+/// type, so the body's `return`, `?` and coercions type-check as in the function.
+#[doc(hidden)]
+#[inline(always)]
+pub fn expect_output<R, F: std::future::Future<Output = R>>(body: F) -> F {
+    body
+}
+
+/// The outcome of a returned value, by autoref specialisation: `(&Probe(&value)).call_outcome()`
+/// finds [`ResultOutcome`] for a `Result` at the first probe step, else [`OtherOutcome`] on the
+/// autoref. The return type is not visible in the syntax (`io::Result<()>`, aliases), but it is
+/// to method resolution. In a generic function returning a type parameter, the choice is made
+/// for the parameter: `ok`.
+#[doc(hidden)]
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+#[doc(hidden)]
+pub trait ResultOutcome {
+    fn call_outcome(&self) -> CallOutcome;
+}
+
+impl<T, E> ResultOutcome for Probe<'_, Result<T, E>> {
+    #[inline]
+    fn call_outcome(&self) -> CallOutcome {
+        if self.0.is_ok() {
+            CallOutcome::Ok
+        } else {
+            CallOutcome::Error
+        }
+    }
+}
+
+#[doc(hidden)]
+pub trait OtherOutcome {
+    fn call_outcome(&self) -> CallOutcome;
+}
+
+impl<T: ?Sized> OtherOutcome for &Probe<'_, T> {
+    #[inline]
+    fn call_outcome(&self) -> CallOutcome {
+        CallOutcome::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The borrow is what makes the specialisation: without it a non-`Result` finds no method.
+    #[allow(clippy::needless_borrow)]
+    #[test]
+    fn the_probe_sees_results_through_aliases() {
+        type Alias = std::io::Result<u8>;
+        let ok: Alias = Ok(1);
+        let err: Alias = Err(std::io::Error::other("x"));
+        assert_eq!((&Probe(&ok)).call_outcome(), CallOutcome::Ok);
+        assert_eq!((&Probe(&err)).call_outcome(), CallOutcome::Error);
+        assert_eq!((&Probe(&Some(1))).call_outcome(), CallOutcome::Ok);
+        assert_eq!((&Probe(&())).call_outcome(), CallOutcome::Ok);
+    }
+
+    #[test]
+    fn the_family_follows_the_naming_rules() {
+        let desc = FUNCTION_DURATION_METRIC;
+        crate::rules::check_metric_name(desc.name, desc.kind).unwrap();
+        crate::rules::check_unit(desc.name, desc.unit.unwrap(), desc.kind).unwrap();
+        for label in desc.label_names {
+            crate::rules::check_label_name_for(label, desc.kind).unwrap();
+        }
+    }
+
+    #[test]
+    fn outcomes_are_label_values_in_index_order() {
+        for (i, o) in CallOutcome::ALL.iter().enumerate() {
+            assert_eq!(o.fixed_index(), i);
+            assert_eq!(CallOutcome::fixed_value(i), LabelValueRef::Str(o.as_str()));
+        }
+    }
+}

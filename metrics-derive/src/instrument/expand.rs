@@ -1,0 +1,221 @@
+//! Code generation: the user's function with the same signature and attributes, whose body
+//! starts a timer, runs the original body (its tokens untouched, so its own errors keep their
+//! lines) in a closure or an async block that `return` and `?` leave, then records the outcome.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::visit_mut::VisitMut;
+use syn::{ReturnType, Type};
+
+use super::ast::{Function, Instrumented, Item};
+
+pub fn expand(instrumented: Instrumented) -> TokenStream {
+    let krate = &instrumented.krate;
+    match instrumented.item {
+        Item::Fn { item, function } => {
+            let p = private(function.krate.as_ref().unwrap_or(krate));
+            let syn::ItemFn {
+                attrs,
+                vis,
+                sig,
+                block,
+            } = *item;
+            let doc = doc(&function, &attrs, &sig, &p);
+            let body = body(&function, &sig, &block, &p);
+            quote! {
+                #(#attrs)*
+                #doc
+                #vis #sig #body
+            }
+        }
+        Item::Impl { mut item, methods } => {
+            for (index, function) in methods {
+                let syn::ImplItem::Fn(method) = &item.items[index] else {
+                    continue;
+                };
+                let p = private(function.krate.as_ref().unwrap_or(krate));
+                let syn::ImplItemFn {
+                    attrs,
+                    vis,
+                    defaultness,
+                    sig,
+                    block,
+                } = method;
+                let doc = doc(&function, attrs, sig, &p);
+                let body = body(&function, sig, block, &p);
+                item.items[index] = syn::ImplItem::Verbatim(quote! {
+                    #(#attrs)*
+                    #doc
+                    #vis #defaultness #sig #body
+                });
+            }
+            item.into_token_stream()
+        }
+    }
+}
+
+/// `::metrics_core::__private`, or `path::__private` with `crate = path`.
+fn private(krate: &syn::Path) -> TokenStream {
+    quote!(#krate::__private)
+}
+
+/// The new body. Its locals are `mixed_site`: the user's body cannot see them.
+fn body(
+    function: &Function,
+    sig: &syn::Signature,
+    block: &syn::Block,
+    p: &TokenStream,
+) -> TokenStream {
+    let is_async = sig.asyncness.is_some();
+    let timer = Ident::new("__metrics_timer", Span::mixed_site());
+    let ret = Ident::new("__metrics_ret", Span::mixed_site());
+    let (callsite, sink) = match &function.histogram {
+        None => {
+            let name = &function.name;
+            let callsite = quote! {
+                static __METRICS_CALLSITE: #p::Callsite =
+                    #p::Callsite::new(#name, #p::core::module_path!(), #is_async);
+                #p::inventory::submit! { #p::InstrumentedFn(&__METRICS_CALLSITE) }
+            };
+            (callsite, quote!(&__METRICS_CALLSITE))
+        }
+        Some(expr) => (TokenStream::new(), histogram_target(expr, p)),
+    };
+    let start = quote!(let #timer = #p::Timer::start(#sink, #is_async););
+    let ret_ty = match &sig.output {
+        ReturnType::Default => quote!(()),
+        // A function that never returns: the timer only records its panics.
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => {
+            return quote! {{
+                #callsite
+                #start
+                #block
+            }};
+        }
+        ReturnType::Type(_, ty) => inferred_impl_trait((**ty).clone()).into_token_stream(),
+    };
+    let run = if is_async {
+        quote!(#p::expect_output::<#ret_ty, _>(async move #block).await)
+    } else {
+        quote!(#p::call_once::<#ret_ty, _>(move || #block))
+    };
+    let outcome = match &sig.output {
+        ReturnType::Default => quote!(#p::CallOutcome::Ok),
+        ReturnType::Type(..) => quote! {{
+            #[allow(unused_imports)]
+            use #p::{OtherOutcome as _, ResultOutcome as _};
+            (&#p::Probe(&#ret)).call_outcome()
+        }},
+    };
+    quote! {{
+        #callsite
+        #start
+        let #ret = #run;
+        #timer.finish(#outcome);
+        #ret
+    }}
+}
+
+/// `impl Trait` in the return type replaced by `_`: the closure's or the async block's return
+/// type is then inferred from the body, where the opaque type is defined.
+fn inferred_impl_trait(mut ty: Type) -> Type {
+    struct Infer;
+    impl VisitMut for Infer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(it) = ty {
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](it.impl_token.span),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    Infer.visit_type_mut(&mut ty);
+    ty
+}
+
+/// `histogram = expr` checked where it is written: the call's tokens are spanned from the
+/// first to the last token of `expr`, so a type that is not a histogram is reported under it.
+fn histogram_target(expr: &syn::Expr, p: &TokenStream) -> TokenStream {
+    let mut tokens = expr.to_token_stream().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    let mut arg = quote_spanned!(first=> &);
+    arg.extend(quote_spanned!(last=> (#expr)));
+    let mut args = Group::new(Delimiter::Parenthesis, arg);
+    args.set_span(last);
+    let path = respan(quote!(#p::latency_target), first);
+    quote!(#path #args)
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            }
+            tt.set_span(span);
+            tt
+        })
+        .collect()
+}
+
+/// The rustdoc section added to an instrumented function: what it records, with ready PromQL.
+/// The module is only known to the compiler, so the text is a `concat!` with `module_path!()`.
+/// Only a function with docs of its own gets it, so that `missing_docs` still sees the others.
+fn doc(
+    function: &Function,
+    attrs: &[syn::Attribute],
+    sig: &syn::Signature,
+    p: &TokenStream,
+) -> TokenStream {
+    let documented = attrs.iter().any(|a| a.path().is_ident("doc"));
+    if function.histogram.is_some() || !documented {
+        return TokenStream::new();
+    }
+    // As a PromQL string literal; the module is spliced in where `MODULE` stands.
+    const MODULE: &str = "\u{0}module\u{0}";
+    let name = function.name.replace('\\', "\\\\").replace('"', "\\\"");
+    let results = if sig.asyncness.is_some() {
+        "`ok`, `error`, `panic` or `cancelled` (the future was dropped before completion)"
+    } else {
+        "`ok`, `error` or `panic`"
+    };
+    let selector = format!("function=\"{name}\",module=\"{MODULE}\"");
+    let text = format!(
+        "\n\
+# Latency\n\
+\n\
+Instrumented with `#[instrument_latency]`: each call's wall time is recorded into the \
+histogram `function_duration_seconds`, labeled `function=\"{name}\"`, `module=\"{MODULE}\"` \
+and `result`: {results}.\n\
+\n\
+Latency, p50 and p99 over 5 minutes:\n\
+\n\
+```promql\n\
+histogram_quantile(0.5, sum by (le) (rate(function_duration_seconds_bucket{{{selector}}}[5m])))\n\
+histogram_quantile(0.99, sum by (le) (rate(function_duration_seconds_bucket{{{selector}}}[5m])))\n\
+```\n\
+\n\
+Error ratio over 5 minutes:\n\
+\n\
+```promql\n\
+sum(rate(function_duration_seconds_count{{{selector},result=\"error\"}}[5m]))\n  \
+/ sum(rate(function_duration_seconds_count{{{selector}}}[5m]))\n\
+```\n"
+    );
+    let parts = text.split(MODULE).map(|part| quote!(#part));
+    let mut pieces = Vec::new();
+    for (i, part) in parts.enumerate() {
+        if i > 0 {
+            pieces.push(quote!(#p::core::module_path!()));
+        }
+        pieces.push(part);
+    }
+    quote!(#[doc = #p::core::concat!(#(#pieces),*)])
+}

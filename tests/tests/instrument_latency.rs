@@ -1,0 +1,649 @@
+//! `#[instrument_latency]`: every call lands in `function_duration_seconds` under the right
+//! `result` (ok, error, panic, cancelled), methods are named `Type::method`, `histogram = ...`
+//! records elsewhere, and every instrumented function is exported at zero from the first scrape.
+//! Its own binary: it reads the global registry. Each test calls functions of its own, so the
+//! tests of this binary, run in parallel, never count each other's calls.
+
+use std::fmt;
+use std::future::Future;
+use std::io::Write;
+use std::pin::pin;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use metrics_core::{
+    instrument_latency, CallOutcome, Family, FunctionMetrics, Histogram, MetricSet, Registry,
+    ResultLabels,
+};
+
+const MODULE: &str = module_path!();
+
+/// The `_count` of every series of `function` in the global exposition, `(result, count)` in
+/// exposition order.
+fn counts(function: &str) -> Vec<(String, u64)> {
+    let text = metrics_export::encode_text(Registry::global());
+    let prefix = format!(
+        "function_duration_seconds_count{{function=\"{function}\",module=\"{MODULE}\",result=\""
+    );
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(&prefix)?;
+            let (result, count) = rest.split_once("\"} ")?;
+            Some((result.to_owned(), count.parse().unwrap()))
+        })
+        .collect()
+}
+
+/// `counts` of a sync function: ok, error, panic.
+fn sync_counts(function: &str) -> [u64; 3] {
+    let c = counts(function);
+    let results: Vec<&str> = c.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(results, ["ok", "error", "panic"], "{function}");
+    [c[0].1, c[1].1, c[2].1]
+}
+
+/// `counts` of an async function: ok, error, panic, cancelled.
+fn async_counts(function: &str) -> [u64; 4] {
+    let c = counts(function);
+    let results: Vec<&str> = c.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(results, ["ok", "error", "panic", "cancelled"], "{function}");
+    [c[0].1, c[1].1, c[2].1, c[3].1]
+}
+
+// ---- sync functions: ok, error, panic, early return, `?`, aliases -------------------------
+
+#[instrument_latency]
+fn checked(input: &str) -> Result<u32, std::num::ParseIntError> {
+    let n: u32 = input.parse()?;
+    if n == 0 {
+        return Ok(0);
+    }
+    if n > 100 {
+        return "not a number".parse::<u32>();
+    }
+    Ok(n * 2)
+}
+
+#[instrument_latency]
+fn read(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+type AppResult<T> = Result<T, String>;
+
+#[instrument_latency]
+fn lookup(key: u32) -> AppResult<u32> {
+    match key {
+        0 => Err("no key 0".to_owned()),
+        k => Ok(k),
+    }
+}
+
+#[instrument_latency]
+fn first_even(items: &[u32]) -> Option<u32> {
+    let first = items.first()?;
+    (first % 2 == 0).then_some(*first)
+}
+
+#[instrument_latency]
+fn crash(really: bool) -> u32 {
+    assert!(!really, "asked to crash");
+    1
+}
+
+#[instrument_latency]
+fn nothing() {}
+
+#[test]
+fn sync_calls_are_counted_by_result() {
+    assert_eq!(checked("7"), Ok(14)); // ok, last expression
+    assert_eq!(checked("0"), Ok(0)); // ok, early return
+    assert!(checked("x").is_err()); // error, through `?`
+    assert!(checked("101").is_err()); // error, early return
+    assert!(checked("-").is_err());
+    assert_eq!(sync_counts("checked"), [2, 3, 0]);
+
+    assert!(read("/nonexistent/instrument_latency").is_err());
+    assert_eq!(sync_counts("read"), [0, 1, 0], "io::Result is a Result");
+
+    assert_eq!(lookup(0), Err("no key 0".to_owned()));
+    assert_eq!(lookup(3), Ok(3));
+    assert_eq!(sync_counts("lookup"), [1, 1, 0], "through a user alias");
+
+    // `None` is not an error: only `Result` has one.
+    assert_eq!(first_even(&[]), None);
+    assert_eq!(first_even(&[2]), Some(2));
+    assert_eq!(sync_counts("first_even"), [2, 0, 0]);
+
+    nothing();
+    nothing();
+    assert_eq!(sync_counts("nothing"), [2, 0, 0]);
+}
+
+#[test]
+fn a_panicking_call_is_counted_as_panic() {
+    assert_eq!(crash(false), 1);
+    let caught = std::panic::catch_unwind(|| crash(true));
+    assert!(caught.is_err());
+    assert_eq!(sync_counts("crash"), [1, 0, 1]);
+}
+
+// ---- async functions: completion, cancellation ---------------------------------------------
+
+/// A future that is pending until `open` is set.
+struct Gate<'a>(&'a AtomicBool);
+
+impl Future for Gate<'_> {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[instrument_latency]
+async fn wait_then_parse(gate: &AtomicBool, input: &str) -> Result<u32, std::num::ParseIntError> {
+    Gate(gate).await;
+    let n: u32 = input.parse()?;
+    Ok(n)
+}
+
+#[instrument_latency]
+async fn async_crash(gate: &AtomicBool) -> u8 {
+    Gate(gate).await;
+    panic!("asked to crash")
+}
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[test]
+fn instrumented_futures_stay_send() {
+    let open = AtomicBool::new(true);
+    assert_send(&wait_then_parse(&open, "1"));
+    assert_send(&run_step(false));
+    assert_send(&Cache::default().hits_later());
+}
+
+#[test]
+fn async_calls_are_ok_error_panic_or_cancelled() {
+    let open = AtomicBool::new(true);
+    assert_eq!(
+        poll_once(pin!(wait_then_parse(&open, "5"))),
+        Poll::Ready(Ok(5))
+    );
+    assert!(matches!(
+        poll_once(pin!(wait_then_parse(&open, "x"))),
+        Poll::Ready(Err(_))
+    ));
+    assert_eq!(async_counts("wait_then_parse"), [1, 1, 0, 0]);
+
+    // Pending at the gate, then dropped: cancelled.
+    let closed = AtomicBool::new(false);
+    {
+        let mut future = pin!(wait_then_parse(&closed, "5"));
+        assert_eq!(poll_once(future.as_mut()), Poll::Pending);
+        assert_eq!(poll_once(future.as_mut()), Poll::Pending);
+    }
+    assert_eq!(async_counts("wait_then_parse"), [1, 1, 0, 1]);
+
+    // Never polled: the call never started, nothing is recorded.
+    drop(wait_then_parse(&closed, "5"));
+    assert_eq!(async_counts("wait_then_parse"), [1, 1, 0, 1]);
+
+    // Pending, then completed.
+    {
+        let gate = AtomicBool::new(false);
+        let mut future = pin!(wait_then_parse(&gate, "6"));
+        assert_eq!(poll_once(future.as_mut()), Poll::Pending);
+        gate.store(true, Ordering::SeqCst);
+        assert_eq!(poll_once(future.as_mut()), Poll::Ready(Ok(6)));
+    }
+    assert_eq!(async_counts("wait_then_parse"), [2, 1, 0, 1]);
+
+    let caught = std::panic::catch_unwind(|| poll_once(pin!(async_crash(&open))));
+    assert!(caught.is_err());
+    assert_eq!(async_counts("async_crash"), [0, 0, 1, 0]);
+}
+
+// ---- impl blocks: `Type::method`, receivers, skip ------------------------------------------
+
+#[derive(Debug, Default)]
+struct Cache {
+    hits: u32,
+}
+
+#[instrument_latency]
+impl Cache {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    fn hits(&self) -> u32 {
+        self.hits
+    }
+
+    fn hit(&mut self) -> &mut u32 {
+        self.hits += 1;
+        &mut self.hits
+    }
+
+    fn into_hits(self) -> u32 {
+        self.hits
+    }
+
+    fn boxed(self: Box<Self>) -> u32 {
+        self.hits
+    }
+
+    fn shared(self: Arc<Self>) -> u32 {
+        self.hits
+    }
+
+    async fn hits_later(&self) -> u32 {
+        self.hits
+    }
+
+    async fn into_hits_later(self) -> u32 {
+        self.hits
+    }
+
+    fn failing(&self) -> Result<(), fmt::Error> {
+        Err(fmt::Error)
+    }
+
+    #[instrument_latency(skip)]
+    fn skipped(&self) -> u32 {
+        self.hits
+    }
+
+    /// Left alone: a `const fn` has no clock.
+    const fn constant() -> u32 {
+        7
+    }
+}
+
+#[instrument_latency]
+impl fmt::Display for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} hits", self.hits)
+    }
+}
+
+#[test]
+fn impl_blocks_name_methods_by_type_and_honour_skip() {
+    let mut cache = Cache::new();
+    *cache.hit() += 10;
+    assert_eq!(cache.hits(), 11);
+    assert_eq!(
+        poll_once(pin!(cache.hits_later())),
+        Poll::Ready(11),
+        "async method"
+    );
+    assert_eq!(cache.failing(), Err(fmt::Error));
+    assert_eq!(cache.to_string(), "11 hits");
+    assert_eq!(cache.skipped(), 11);
+    assert_eq!(Cache::constant(), 7);
+    assert_eq!(Box::new(Cache::new()).boxed(), 0);
+    assert_eq!(Arc::new(Cache::new()).shared(), 0);
+    assert_eq!(
+        poll_once(pin!(Cache::new().into_hits_later())),
+        Poll::Ready(0)
+    );
+    assert_eq!(cache.into_hits(), 11);
+
+    assert_eq!(sync_counts("Cache::new"), [4, 0, 0]);
+    assert_eq!(sync_counts("Cache::hit"), [1, 0, 0]);
+    assert_eq!(sync_counts("Cache::hits"), [1, 0, 0]);
+    assert_eq!(sync_counts("Cache::into_hits"), [1, 0, 0]);
+    assert_eq!(sync_counts("Cache::boxed"), [1, 0, 0]);
+    assert_eq!(sync_counts("Cache::shared"), [1, 0, 0]);
+    assert_eq!(sync_counts("Cache::failing"), [0, 1, 0]);
+    assert_eq!(sync_counts("Cache::fmt"), [1, 0, 0], "a trait impl");
+    assert_eq!(async_counts("Cache::hits_later"), [1, 0, 0, 0]);
+    assert_eq!(async_counts("Cache::into_hits_later"), [1, 0, 0, 0]);
+    assert_eq!(counts("Cache::skipped"), []);
+    assert_eq!(counts("Cache::constant"), []);
+}
+
+/// Two `impl` blocks of one generic type: their methods share a name, so they share a series.
+struct Slot<T>(T);
+
+#[instrument_latency]
+impl Slot<u8> {
+    fn get(&self) -> u8 {
+        self.0
+    }
+}
+
+#[instrument_latency]
+impl Slot<u16> {
+    fn get(&self) -> u16 {
+        self.0
+    }
+}
+
+#[test]
+fn functions_of_one_module_with_one_name_share_their_series() {
+    assert_eq!(Slot(1u8).get(), 1);
+    assert_eq!(Slot(2u16).get(), 2);
+    assert_eq!(sync_counts("Slot::get"), [2, 0, 0]);
+}
+
+// ---- generics, `impl Trait`, `name` --------------------------------------------------------
+
+#[instrument_latency]
+fn largest<T: PartialOrd + Copy>(items: &[T]) -> T {
+    let mut best = items[0];
+    for &item in items {
+        if item > best {
+            best = item;
+        }
+    }
+    best
+}
+
+#[instrument_latency]
+fn parse_all<T: std::str::FromStr>(inputs: &[&str]) -> Result<Vec<T>, T::Err> {
+    inputs.iter().map(|s| s.parse()).collect()
+}
+
+#[instrument_latency]
+fn shout(word: impl fmt::Display) -> impl fmt::Display {
+    format!("{word}!")
+}
+
+#[instrument_latency]
+fn evens(items: &[u32]) -> impl Iterator<Item = &u32> + '_ {
+    items.iter().filter(|n| *n % 2 == 0)
+}
+
+#[instrument_latency(name = "custom::name")]
+fn renamed() -> u8 {
+    1
+}
+
+/// A generic `T` that is a `Result` is still `ok`: the outcome is chosen for the parameter.
+#[instrument_latency]
+fn identity<T>(value: T) -> T {
+    value
+}
+
+#[test]
+fn generic_and_impl_trait_functions() {
+    assert_eq!(largest(&[3, 9, 2]), 9);
+    assert_eq!(largest(&[0.5, -1.0]), 0.5);
+    assert_eq!(sync_counts("largest"), [2, 0, 0]);
+
+    assert_eq!(parse_all::<u8>(&["1", "2"]), Ok(vec![1, 2]));
+    assert!(parse_all::<u8>(&["1", "x"]).is_err());
+    assert_eq!(sync_counts("parse_all"), [1, 1, 0]);
+
+    assert_eq!(shout("hey").to_string(), "hey!");
+    assert_eq!(evens(&[1, 2, 4]).count(), 2);
+    assert_eq!(sync_counts("shout"), [1, 0, 0]);
+    assert_eq!(sync_counts("evens"), [1, 0, 0]);
+
+    assert_eq!(renamed(), 1);
+    assert_eq!(sync_counts("custom::name"), [1, 0, 0]);
+    assert_eq!(counts("renamed"), []);
+
+    assert!(identity(Err::<(), _>(1)).is_err());
+    assert_eq!(sync_counts("identity"), [1, 0, 0]);
+}
+
+// ---- `histogram = expr` ---------------------------------------------------------------------
+
+/// Job metrics.
+#[derive(MetricSet)]
+#[metric_set(prefix = "jobs")]
+pub struct JobMetrics {
+    /// Time to run one job
+    pub run_duration_seconds: Histogram,
+    /// Time to run one job, by result
+    pub step_duration_seconds: Family<ResultLabels, Histogram>,
+}
+
+#[instrument_latency(histogram = JobMetrics::global().run_duration_seconds)]
+fn run_job(fail: bool) -> Result<(), String> {
+    if fail {
+        return Err("failed".to_owned());
+    }
+    Ok(())
+}
+
+#[instrument_latency(histogram = JobMetrics::global().step_duration_seconds)]
+async fn run_step(fail: bool) -> Result<(), String> {
+    if fail {
+        return Err("failed".to_owned());
+    }
+    Ok(())
+}
+
+/// A histogram reached through `self`.
+struct Worker {
+    latency: Histogram,
+}
+
+impl Worker {
+    #[instrument_latency(histogram = self.latency)]
+    fn work(&self) -> u8 {
+        1
+    }
+}
+
+#[test]
+fn histogram_expr_records_into_the_given_histogram() {
+    let worker = Worker {
+        latency: Histogram::new(),
+    };
+    assert_eq!(worker.work() + worker.work(), 2);
+    assert_eq!(worker.latency.count(), 2);
+    assert_eq!(counts("work"), []);
+
+    run_job(false).unwrap();
+    run_job(true).unwrap_err();
+    assert_eq!(JobMetrics::global().run_duration_seconds.count(), 2);
+
+    assert_eq!(
+        poll_once(pin!(run_step(true))),
+        Poll::Ready(Err("failed".into()))
+    );
+    let steps = &JobMetrics::global().step_duration_seconds;
+    let by_result: Vec<u64> = CallOutcome::ALL
+        .iter()
+        .map(|&result| steps.with(&ResultLabels { result }).count())
+        .collect();
+    assert_eq!(by_result, [0, 1, 0, 0]);
+
+    // Not in the global family.
+    assert_eq!(counts("run_job"), []);
+    assert_eq!(counts("run_step"), []);
+}
+
+// ---- exported at zero, valid exposition ----------------------------------------------------
+
+#[instrument_latency]
+#[allow(dead_code)]
+fn never_called() -> Result<(), String> {
+    Ok(())
+}
+
+#[instrument_latency]
+#[allow(dead_code)]
+async fn never_awaited() {}
+
+#[instrument_latency]
+#[allow(dead_code)]
+fn never_instantiated<T: Default>() -> T {
+    T::default()
+}
+
+/// The series of one function never called: every bucket at zero.
+fn zero_block(function: &str, results: &[&str]) -> String {
+    let mut out = String::new();
+    for result in results {
+        let labels = format!("function=\"{function}\",module=\"{MODULE}\",result=\"{result}\"");
+        for le in [
+            "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf",
+        ] {
+            out.push_str(&format!(
+                "function_duration_seconds_bucket{{{labels},le=\"{le}\"}} 0\n"
+            ));
+        }
+        out.push_str(&format!("function_duration_seconds_sum{{{labels}}} 0\n"));
+        out.push_str(&format!("function_duration_seconds_count{{{labels}}} 0\n"));
+    }
+    out
+}
+
+/// The lines of the global exposition about `function`.
+fn lines_of(text: &str, function: &str) -> String {
+    let needle = format!("{{function=\"{function}\",");
+    text.lines()
+        .filter(|l| l.contains(&needle))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
+    metrics_core::check().unwrap();
+    let text = metrics_export::encode_text(Registry::global());
+    assert_eq!(
+        text.matches("# TYPE function_duration_seconds histogram\n")
+            .count(),
+        1
+    );
+    assert!(text.contains(
+        "# HELP function_duration_seconds Wall time of the functions instrumented with #[instrument_latency], by how the call ended\n"
+    ));
+    assert_eq!(
+        lines_of(&text, "never_called"),
+        zero_block("never_called", &["ok", "error", "panic"])
+    );
+    assert_eq!(
+        lines_of(&text, "never_awaited"),
+        zero_block("never_awaited", &["ok", "error", "panic", "cancelled"])
+    );
+    assert_eq!(
+        lines_of(&text, "never_instantiated"),
+        zero_block("never_instantiated", &["ok", "error", "panic"])
+    );
+    // Every function of this file, each once, sorted by name (they share the module).
+    let functions: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("function_duration_seconds_count{function=\""))
+        .filter(|l| l.contains("result=\"ok\""))
+        .filter_map(|l| l.split_once('"').map(|(f, _)| f))
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            "Cache::boxed",
+            "Cache::failing",
+            "Cache::fmt",
+            "Cache::hit",
+            "Cache::hits",
+            "Cache::hits_later",
+            "Cache::into_hits",
+            "Cache::into_hits_later",
+            "Cache::new",
+            "Cache::shared",
+            "Slot::get",
+            "async_crash",
+            "checked",
+            "crash",
+            "custom::name",
+            "evens",
+            "first_even",
+            "identity",
+            "largest",
+            "lookup",
+            "never_awaited",
+            "never_called",
+            "never_instantiated",
+            "nothing",
+            "parse_all",
+            "read",
+            "shout",
+            "wait_then_parse",
+        ]
+    );
+    assert!(FunctionMetrics::global()
+        .histogram(MODULE, "never_called", CallOutcome::Cancelled)
+        .is_none());
+}
+
+#[test]
+fn a_local_registry_can_export_the_family() {
+    let registry = Registry::new();
+    registry.register_global::<FunctionMetrics>().unwrap();
+    let text = metrics_export::encode_text(&registry);
+    assert!(text.starts_with(
+        "# HELP function_duration_seconds Wall time of the functions instrumented with #[instrument_latency], by how the call ended\n\
+         # TYPE function_duration_seconds histogram\n"
+    ));
+    assert_eq!(
+        lines_of(&text, "never_called"),
+        zero_block("never_called", &["ok", "error", "panic"])
+    );
+}
+
+fn run(mut cmd: Command, input: &str) -> (bool, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?} ({e}); scripts/test installs it"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_exposition_passes_the_reference_tools() {
+    checked("1").unwrap();
+    let text = metrics_export::encode_text(Registry::global());
+    let mut cmd = Command::new("promtool");
+    cmd.args(["check", "metrics"]);
+    let (ok, output) = run(cmd, &text);
+    assert!(
+        ok && output.trim().is_empty(),
+        "promtool:\n{output}\n--- input ---\n{text}"
+    );
+
+    let om = metrics_export::encode_openmetrics(Registry::global());
+    assert!(om.contains("# UNIT function_duration_seconds seconds\n"));
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        "-c",
+        "import sys\n\
+         from prometheus_client.openmetrics.parser import text_string_to_metric_families\n\
+         for f in text_string_to_metric_families(sys.stdin.read()):\n    print(f.name, f.type, f.unit)",
+    ]);
+    let (ok, output) = run(cmd, &om);
+    assert!(ok, "python parser:\n{output}\n--- input ---\n{om}");
+    assert!(
+        output.contains("function_duration_seconds histogram seconds\n"),
+        "{output}"
+    );
+}

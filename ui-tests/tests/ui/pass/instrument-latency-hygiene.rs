@@ -1,0 +1,106 @@
+//! `#[instrument_latency]` expands in a module whose local items shadow every name its code
+//! could use: `std`, `core`, the crate itself, `inventory`, the prelude's types, variants and
+//! macros. The user's locals named like the expansion's stay the user's.
+#![allow(dead_code, non_camel_case_types, non_snake_case, unused_macros)]
+
+extern crate metrics_core as real;
+
+mod shadowed {
+    mod std {}
+    mod core {}
+    mod metrics_core {}
+    mod inventory {}
+    struct Result;
+    struct Option;
+    struct Box;
+    struct Instant;
+    struct Duration;
+    struct OnceLock;
+    struct ManuallyDrop;
+    struct Future;
+    struct FnOnce;
+    struct usize;
+    struct bool;
+    struct str;
+    fn Ok() {}
+    fn Err() {}
+    fn Some() {}
+    fn None() {}
+    fn drop() {}
+    fn forget() {}
+    macro_rules! panic {
+        ($($t:tt)*) => {
+            compile_error!("the local `panic!` was used")
+        };
+    }
+    macro_rules! module_path {
+        () => {
+            compile_error!("the local `module_path!` was used")
+        };
+    }
+    macro_rules! concat {
+        ($($t:tt)*) => {
+            compile_error!("the local `concat!` was used")
+        };
+    }
+
+    use ::metrics_core::{instrument_latency, Histogram, MetricSet};
+
+    /// Metrics.
+    #[derive(MetricSet)]
+    pub struct Timed {
+        /// Runs
+        pub run_duration_seconds: Histogram,
+    }
+
+    #[instrument_latency]
+    pub fn parse(input: &::core::primitive::str) -> ::core::result::Result<u8, ::std::num::ParseIntError> {
+        // The user's own names, the same as the expansion's locals.
+        let __metrics_timer = 1u8;
+        let __metrics_ret = input.parse::<u8>()?;
+        ::core::result::Result::Ok(__metrics_timer + __metrics_ret)
+    }
+
+    #[instrument_latency]
+    pub async fn later() -> u8 {
+        1
+    }
+
+    #[instrument_latency]
+    pub fn never() -> ! {
+        ::core::panic!("never returns")
+    }
+
+    #[instrument_latency(histogram = Timed::global().run_duration_seconds)]
+    pub fn timed() {}
+
+    #[instrument_latency(crate = ::real)]
+    pub fn through_the_alias() -> u8 {
+        2
+    }
+
+    pub struct Service;
+
+    #[instrument_latency]
+    impl Service {
+        pub fn get(&self) -> u8 {
+            3
+        }
+
+        #[instrument_latency(skip)]
+        pub fn skipped(&self) -> u8 {
+            4
+        }
+    }
+}
+
+fn main() {
+    assert_eq!(shadowed::parse("5"), Ok(6));
+    drop(shadowed::later());
+    shadowed::timed();
+    assert_eq!(shadowed::through_the_alias(), 2);
+    assert_eq!(shadowed::Service.get() + shadowed::Service.skipped(), 7);
+    assert_eq!(shadowed::Timed::global().run_duration_seconds.count(), 1);
+    real::check().unwrap();
+    let _ = real::Registry::global();
+}

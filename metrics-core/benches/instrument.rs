@@ -63,6 +63,16 @@ fn instrument(c: &mut Criterion) {
         })
     });
     g.bench_function("instant_now", |b| b.iter(Instant::now));
+    // The clock instrumented functions read (see `Timer` in src/instrument.rs).
+    let clock = quanta::Clock::new();
+    g.bench_function("quanta_raw", |b| b.iter(|| clock.raw()));
+    g.bench_function("floor_two_quanta_raw_and_observe", |b| {
+        b.iter(|| {
+            let start = clock.raw();
+            black_box(bare(black_box(7)));
+            h.observe_duration(clock.delta(start, clock.raw()));
+        })
+    });
     g.finish();
 }
 

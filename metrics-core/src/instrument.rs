@@ -11,7 +11,7 @@
 //! zero from the first scrape.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::family::Family;
 use crate::histogram::Histogram;
@@ -408,8 +408,18 @@ pub fn latency_target<T: RecordLatency>(target: &T) -> Target<'_> {
 #[doc(hidden)]
 pub struct Timer<S: Sink> {
     sink: S,
-    start: Instant,
+    /// The clock's raw reading at the start (TSC ticks where the TSC is usable).
+    start: u64,
     is_async: bool,
+}
+
+/// The clock of instrumented functions: quanta's, which reads the CPU's time-stamp counter
+/// where it is invariant and synchronized (about 8 ns here, against 17 to 26 ns for
+/// `std::time::Instant::now`), calibrated against the OS clock once, and falls back to the OS
+/// monotonic clock elsewhere. Raw readings are scaled to a duration only when recorded.
+fn clock() -> &'static quanta::Clock {
+    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
 }
 
 impl<S: Sink> Timer<S> {
@@ -417,15 +427,21 @@ impl<S: Sink> Timer<S> {
     pub fn start(sink: S, is_async: bool) -> Self {
         Self {
             sink,
-            start: Instant::now(),
+            start: clock().raw(),
             is_async,
         }
     }
 
     #[inline]
+    fn elapsed(&self) -> Duration {
+        let clock = clock();
+        clock.delta(self.start, clock.raw())
+    }
+
+    #[inline]
     pub fn finish(self, outcome: CallOutcome) {
         let this = std::mem::ManuallyDrop::new(self);
-        this.sink.record(outcome, this.start.elapsed());
+        this.sink.record(outcome, this.elapsed());
     }
 }
 
@@ -436,7 +452,7 @@ impl<S: Sink> Drop for Timer<S> {
         } else {
             CallOutcome::Panic
         };
-        self.sink.record(outcome, self.start.elapsed());
+        self.sink.record(outcome, self.elapsed());
     }
 }
 

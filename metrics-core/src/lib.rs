@@ -197,7 +197,8 @@ pub use metrics_derive::LabelValue;
 /// at zero (registered at link time through `inventory`); the family has no series cap to
 /// reach. Recording looks nothing up: each function caches its series on its first call.
 /// Functions of one module that share a name (say, `fmt` of a `Debug` and of a `Display` impl)
-/// share their series. The timer reads [`std::time::Instant`] twice per call.
+/// share their series. The timer reads the clock twice per call: quanta's TSC clock where the
+/// time-stamp counter is usable (the OS monotonic clock elsewhere).
 ///
 /// The rustdoc of each instrumented function that has docs gains a "Latency" section with its
 /// PromQL queries (p50 and p99 latency, error ratio); an undocumented one gets none, so that

@@ -91,6 +91,7 @@ mod fixtures;
 mod negotiate;
 mod number;
 mod openmetrics;
+pub mod parse;
 #[cfg(feature = "pushgateway")]
 mod push;
 #[cfg(any(feature = "server", feature = "axum"))]

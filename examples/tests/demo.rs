@@ -322,3 +322,52 @@ fn a_port_in_use_is_reported_not_a_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A real Prometheus scrapes the demo: the target is up, the seed's families arrive (the
+/// counter family named without `_total` in the metadata: OpenMetrics was negotiated), and the
+/// simulated sessions are seen counting up.
+#[test]
+fn a_real_prometheus_scrapes_the_demo() {
+    let demo = start_demo(&["--speed", "20000"]);
+    let prometheus = tests::prometheus::start(demo.addr);
+    let up = tests::prometheus::eventually("the demo to be up", || {
+        tests::prometheus::query(&prometheus, "up").filter(|&up| up == 1.0)
+    });
+    assert_eq!(up, 1.0);
+    let first = tests::prometheus::eventually("sessions", || {
+        tests::prometheus::query(&prometheus, "palingenesis_sessions_started_total")
+    });
+    let later = tests::prometheus::eventually("more sessions", || {
+        tests::prometheus::query(&prometheus, "palingenesis_sessions_started_total")
+            .filter(|&n| n > first)
+    });
+    assert!(later > first);
+    assert_eq!(
+        tests::prometheus::query(&prometheus, "count(palingenesis_resumes_total)"),
+        Some(3.0),
+        "every reason, from the first scrape"
+    );
+    assert_eq!(
+        tests::prometheus::query(
+            &prometheus,
+            "count(palingenesis_resume_duration_seconds_bucket)"
+        ),
+        Some(9.0)
+    );
+    let metadata = tests::prometheus::eventually("metadata", || {
+        let reply = tests::http::try_get(
+            prometheus.addr(),
+            "/api/v1/metadata?metric=palingenesis_resumes",
+            None,
+        )
+        .ok()?;
+        reply
+            .body
+            .contains("\"type\":\"counter\"")
+            .then_some(reply.body)
+    });
+    assert!(
+        metadata.contains("Total number of resume operations attempted"),
+        "{metadata}"
+    );
+}

@@ -105,3 +105,118 @@ pub mod http {
         })
     }
 }
+
+/// A real Prometheus server (Debian package `prometheus`, which `scripts/test` installs) for
+/// end-to-end tests: started on loopback, scraping one target every second.
+pub mod prometheus {
+    use std::net::{SocketAddr, TcpListener};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The Prometheus process, killed (and its data removed) when the test ends.
+    pub struct Prometheus {
+        child: Child,
+        addr: SocketAddr,
+        dir: std::path::PathBuf,
+    }
+
+    impl Prometheus {
+        /// Where its HTTP API listens.
+        pub fn addr(&self) -> SocketAddr {
+            self.addr
+        }
+    }
+
+    impl Drop for Prometheus {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// Starts Prometheus scraping `target` every second, on a free loopback port, with its data
+    /// in a temporary directory.
+    pub fn start(target: SocketAddr) -> Prometheus {
+        let dir = std::env::temp_dir().join(format!(
+            "prometheus-e2e-{}-{}",
+            std::process::id(),
+            target.port()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: e2e\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        )
+        .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "the prometheus server is needed: apt-get install prometheus (scripts/test does)",
+            );
+        Prometheus { child, addr, dir }
+    }
+
+    /// `%`-encodes a PromQL query for a URL.
+    fn encode(query: &str) -> String {
+        query
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// The value of an instant query's single result, `None` while it has none.
+    pub fn query(prometheus: &Prometheus, promql: &str) -> Option<f64> {
+        let reply = crate::http::try_get(
+            prometheus.addr,
+            &format!("/api/v1/query?query={}", encode(promql)),
+            None,
+        )
+        .ok()?;
+        if !reply.status_line.contains(" 200 ") {
+            return None;
+        }
+        // `"value":[1700000000.123,"42"]`: the number in quotes after the timestamp.
+        let value = reply.body.split("\"value\":[").nth(1)?;
+        let value = value.split(",\"").nth(1)?.split('"').next()?;
+        value.parse().ok()
+    }
+
+    /// Retries `f` every 250 ms for up to a minute.
+    pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(t) = f() {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}

@@ -24,7 +24,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use metrics_core::{CheckError, Registry};
@@ -66,8 +66,8 @@ where
 fn respond(registry: &Registry, headers: &HeaderMap, size_hint: &AtomicUsize) -> Response {
     let scrape = crate::scrape::scrape(
         registry,
-        joined(headers, &ACCEPT).as_deref(),
-        joined(headers, &ACCEPT_ENCODING).as_deref(),
+        crate::scrape::joined(headers, &ACCEPT).as_deref(),
+        crate::scrape::joined(headers, &ACCEPT_ENCODING).as_deref(),
         size_hint,
     );
     let mut response = scrape.body.into_response();
@@ -81,15 +81,4 @@ fn respond(registry: &Registry, headers: &HeaderMap, size_hint: &AtomicUsize) ->
     }
     out.insert(VARY, HeaderValue::from_static(crate::scrape::VARY));
     response
-}
-
-/// The values of every `name` header, joined by commas (as HTTP allows), `None` if absent.
-fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let joined = headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    (!joined.is_empty()).then_some(joined)
 }

@@ -85,6 +85,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(any(feature = "server", feature = "pushgateway"))]
+mod base64;
 mod encoder;
 #[cfg(test)]
 mod fixtures;

@@ -235,26 +235,10 @@ fn agent(timeout: Duration) -> ureq::Agent {
 
 /// base64url with padding (RFC 4648 §5); the empty string is `=`, as the Pushgateway wants.
 fn base64url(value: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     if value.is_empty() {
         return "=".to_owned();
     }
-    let bytes = value.as_bytes();
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    crate::base64::encode(value.as_bytes(), crate::base64::URL_SAFE)
 }
 
 #[cfg(test)]

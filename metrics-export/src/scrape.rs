@@ -22,6 +22,17 @@ pub(crate) struct Scrape {
     pub(crate) body: Vec<u8>,
 }
 
+/// The values of every `name` header, joined by commas (as HTTP allows), `None` if absent.
+pub(crate) fn joined(headers: &http::HeaderMap, name: &http::header::HeaderName) -> Option<String> {
+    let joined = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    (!joined.is_empty()).then_some(joined)
+}
+
 /// Renders `registry` as the `Accept` and `Accept-Encoding` values ask; `size_hint` keeps the
 /// last size, so the next scrape allocates its buffer once.
 pub(crate) fn scrape(

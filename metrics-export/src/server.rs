@@ -239,7 +239,13 @@ impl ServerBuilder {
     /// the scrape config); others get `401`. The same caveat as [`bearer_token`](Self::bearer_token).
     pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
         self.auth = Some(Auth::Header {
-            expected: format!("Basic {}", base64(format!("{user}:{password}").as_bytes())),
+            expected: format!(
+                "Basic {}",
+                crate::base64::encode(
+                    format!("{user}:{password}").as_bytes(),
+                    crate::base64::STANDARD
+                )
+            ),
             challenge: "Basic realm=\"metrics\", charset=\"UTF-8\"",
         });
         self
@@ -636,8 +642,8 @@ fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     }
     let scrape = crate::scrape::scrape(
         state.registry(),
-        joined(req, ACCEPT).as_deref(),
-        joined(req, ACCEPT_ENCODING).as_deref(),
+        crate::scrape::joined(req.headers(), &ACCEPT).as_deref(),
+        crate::scrape::joined(req.headers(), &ACCEPT_ENCODING).as_deref(),
         &state.size_hint,
     );
     let mut response = Response::new(Full::new(Bytes::from(scrape.body)));
@@ -653,18 +659,6 @@ fn respond(state: &State, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     response
 }
 
-/// The values of every `name` header, joined by commas (as HTTP allows), `None` if absent.
-fn joined(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {
-    let joined = req
-        .headers()
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    (!joined.is_empty()).then_some(joined)
-}
-
 /// Compares a presented secret with the expected one in time independent of where they differ.
 fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len()
@@ -673,26 +667,6 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
             .zip(expected)
             .fold(0u8, |diff, (a, b)| diff | (a ^ b))
             == 0
-}
-
-/// Standard base64 with padding (RFC 4648), for basic credentials.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
@@ -707,23 +681,7 @@ fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{base64, same_secret};
-
-    #[test]
-    fn base64_of_rfc_4648_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-            ("prometheus:s3cr\u{e9}t", "cHJvbWV0aGV1czpzM2Nyw6l0"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
-        }
-    }
+    use super::same_secret;
 
     #[test]
     fn secrets_compare_whole() {

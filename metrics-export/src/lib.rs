@@ -88,6 +88,8 @@ pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
 mod encoder;
+#[cfg(feature = "remote-write")]
+mod exporter;
 #[cfg(test)]
 mod fixtures;
 mod negotiate;
@@ -96,16 +98,22 @@ mod openmetrics;
 pub mod parse;
 #[cfg(feature = "pushgateway")]
 mod push;
+#[cfg(feature = "remote-write")]
+pub mod remote_write;
 #[cfg(any(feature = "server", feature = "axum"))]
 mod scrape;
 #[cfg(feature = "server")]
 mod server;
 mod text;
 
+#[cfg(feature = "remote-write")]
+pub use exporter::{ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health};
 pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "pushgateway")]
 pub use push::{PushError, Pushgateway};
+#[cfg(feature = "remote-write")]
+pub use remote_write::{RemoteWrite, RemoteWriteError};
 #[cfg(feature = "server")]
 pub use server::{MetricsServer, ServerBuilder, ServerError, DEFAULT_PORT};
 pub use text::{encode_text, write_text, TEXT_CONTENT_TYPE};

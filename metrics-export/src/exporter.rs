@@ -1,15 +1,19 @@
-//! What every pushing exporter shares (feature `remote-write`): a background thread that
-//! exports on an interval, `flush` with a deadline, the health of the last exports, and
-//! self-metrics registered in the registry the exporter pushes.
+//! What every pushing exporter shares (features `remote-write` and `otlp`): a background thread
+//! that exports on an interval, `flush` with a deadline, the health of the last exports,
+//! self-metrics registered in the registry the exporter pushes, and the HTTP plumbing of their
+//! requests (one `ureq` agent configuration, jittered backoff, reading an answer).
 
+use std::collections::hash_map::RandomState;
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use metrics_core::{
-    Counter, EncodeMetric, Metric, MetricDesc, MetricSet, Registry, RegistryError, SetInfo,
+    CheckError, Counter, EncodeMetric, Metric, MetricDesc, MetricSet, Registry, RegistryError,
+    SetInfo,
 };
 
 /// Why an export failed, as [`Health::last_error`] keeps it: a human-readable message.
@@ -36,7 +40,7 @@ pub struct Health {
 }
 
 /// The exporter's self-metrics, a [`MetricSet`] the exporter registers in the registry it
-/// pushes, with the instance labels `exporter` (the kind: `remote_write`) and `url`.
+/// pushes, with the instance labels `exporter` (the kind: `remote_write`, `otlp`) and `url`.
 ///
 /// | metric | counts |
 /// |---|---|
@@ -108,6 +112,8 @@ pub struct ExporterState {
     wake: Condvar,
     /// Whether a background thread runs.
     started: AtomicBool,
+    /// Whether the self-metrics were registered (or their registration was refused).
+    registered: Mutex<bool>,
 }
 
 impl Default for ExporterState {
@@ -129,6 +135,7 @@ impl ExporterState {
             stopping: Mutex::new(false),
             wake: Condvar::new(),
             started: AtomicBool::new(false),
+            registered: Mutex::new(false),
         }
     }
 
@@ -152,6 +159,31 @@ impl ExporterState {
             Arc::clone(&self.metrics),
             &[("exporter", kind), ("url", url)],
         )
+    }
+
+    /// The registry an exporter pushes: `registry`, or the global one when its sets do not
+    /// clash. The first call registers the self-metrics there (see [`register`](Self::register);
+    /// refused when an exporter of the same kind and URL already did: its counters are then this
+    /// one's only in `metrics()` and the health).
+    pub(crate) fn pushed_registry<'a>(
+        &self,
+        registry: Option<&'a Registry>,
+        kind: &str,
+        url: &str,
+    ) -> Result<&'a Registry, CheckError> {
+        let registry = match registry {
+            Some(registry) => registry,
+            None => {
+                metrics_core::check()?;
+                Registry::global()
+            }
+        };
+        let mut registered = lock(&self.registered);
+        if !*registered {
+            *registered = true;
+            let _ = self.register(registry, kind, url);
+        }
+        Ok(registry)
     }
 
     /// The current health.
@@ -330,5 +362,83 @@ impl ExporterHandle {
 impl Drop for ExporterHandle {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Full jitter: a random wait between zero and `min(max, min * 2^retry)`.
+pub(crate) fn backoff_delay(min: Duration, max: Duration, retry: u32) -> Duration {
+    let cap = min
+        .saturating_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX))
+        .min(max);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u32(retry);
+    let random = hasher.finish();
+    // `random / u64::MAX` of the cap, in nanoseconds (caps fit in u64 ns for 584 years).
+    let cap_ns = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
+    let ns = (u128::from(cap_ns) * u128::from(random) / u128::from(u64::MAX)) as u64;
+    Duration::from_nanos(ns)
+}
+
+/// The wait before retry `retry` (from 0): [`backoff_delay`], or the receiver's `Retry-After`
+/// if longer, up to `max`.
+pub(crate) fn retry_wait(
+    min: Duration,
+    max: Duration,
+    retry: u32,
+    retry_after: Option<Duration>,
+) -> Duration {
+    let wait = backoff_delay(min, max, retry);
+    retry_after.map_or(wait, |asked| wait.max(asked.min(max)))
+}
+
+/// The agent of a pushing exporter: error statuses are answers, not errors.
+pub(crate) fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build(),
+    )
+}
+
+/// Why one request failed, before an exporter names its receiver in the message.
+pub(crate) enum SendError {
+    /// Not reached, no answer in time, or an answer that is not HTTP.
+    Transport(String),
+    /// An error status, with the answer's body (at most 64 KiB) and `Retry-After` (seconds).
+    Status {
+        status: u16,
+        body: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Reads the answer to one request: `2xx` is a success, with the answer's body (at most 64 KiB).
+pub(crate) fn answer(
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Vec<u8>, SendError> {
+    let mut response = sent.map_err(|e| SendError::Transport(e.to_string()))?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    // Read (at most 64 KiB of) the answer: a refusal explains itself there, and a read body
+    // lets the connection be reused.
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_vec()
+        .unwrap_or_default();
+    if (200..300).contains(&status) {
+        Ok(body)
+    } else {
+        Err(SendError::Status {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            retry_after,
+        })
     }
 }

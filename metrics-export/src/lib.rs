@@ -88,13 +88,15 @@ pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
 mod encoder;
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 mod exporter;
 #[cfg(test)]
 mod fixtures;
 mod negotiate;
 mod number;
 mod openmetrics;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod parse;
 #[cfg(feature = "pushgateway")]
 mod push;
@@ -106,10 +108,12 @@ mod scrape;
 mod server;
 mod text;
 
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 pub use exporter::{ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health};
 pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
+#[cfg(feature = "otlp")]
+pub use otlp::{Otlp, OtlpError};
 #[cfg(feature = "pushgateway")]
 pub use push::{PushError, Pushgateway};
 #[cfg(feature = "remote-write")]

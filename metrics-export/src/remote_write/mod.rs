@@ -24,17 +24,15 @@
 mod proto;
 mod series;
 
-use std::collections::hash_map::RandomState;
 use std::collections::VecDeque;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use metrics_core::{CheckError, Registry};
 use prost::Message as _;
 
-use crate::exporter::{ExportError, Exporter, ExporterMetrics, ExporterState};
+use crate::exporter::{self, agent, ExportError, Exporter, ExporterMetrics, ExporterState};
 pub use proto::{Label, Sample, TimeSeries, WriteRequest};
 
 /// The `Content-Type` of a remote write request.
@@ -75,8 +73,6 @@ pub struct RemoteWrite {
     queue: Mutex<VecDeque<Pending>>,
     /// Held by the export that sends the queue: one sender at a time, oldest request first.
     sending: Mutex<()>,
-    /// Whether the self-metrics were registered (or their registration was refused).
-    registered: Mutex<bool>,
     state: ExporterState,
 }
 
@@ -146,6 +142,23 @@ impl RemoteWriteError {
     }
 }
 
+impl From<exporter::SendError> for RemoteWriteError {
+    fn from(err: exporter::SendError) -> Self {
+        match err {
+            exporter::SendError::Transport(e) => Self::Transport(e),
+            exporter::SendError::Status {
+                status,
+                body,
+                retry_after,
+            } => Self::Status {
+                status,
+                body,
+                retry_after,
+            },
+        }
+    }
+}
+
 impl From<RemoteWriteError> for ExportError {
     fn from(err: RemoteWriteError) -> Self {
         ExportError(err.to_string())
@@ -197,7 +210,6 @@ impl RemoteWrite {
             shutdown_timeout: Duration::from_secs(5),
             queue: Mutex::new(VecDeque::new()),
             sending: Mutex::new(()),
-            registered: Mutex::new(false),
             state: ExporterState::new(),
         })
     }
@@ -270,30 +282,13 @@ impl RemoteWrite {
     /// # Errors
     /// [`RemoteWriteError::Registry`] when pushing the global registry and its sets clash.
     pub fn write_request(&self, timestamp_ms: i64) -> Result<WriteRequest, RemoteWriteError> {
-        self.register_self_metrics();
-        let timeseries = match &self.registry {
-            Some(registry) => series::snapshot(registry, timestamp_ms),
-            None => {
-                metrics_core::check().map_err(RemoteWriteError::Registry)?;
-                series::snapshot(Registry::global(), timestamp_ms)
-            }
-        };
-        Ok(WriteRequest { timeseries })
-    }
-
-    fn register_self_metrics(&self) {
-        let mut registered = lock(&self.registered);
-        if !*registered {
-            *registered = true;
-            let registry = match &self.registry {
-                Some(registry) => registry,
-                None if metrics_core::check().is_ok() => Registry::global(),
-                None => return,
-            };
-            // Refused when another client of the same URL already registered there: its
-            // counters are then this one's only in `health()` and `metrics()`.
-            let _ = self.state.register(registry, "remote_write", &self.url);
-        }
+        let registry = self
+            .state
+            .pushed_registry(self.registry.as_deref(), "remote_write", &self.url)
+            .map_err(RemoteWriteError::Registry)?;
+        Ok(WriteRequest {
+            timeseries: series::snapshot(registry, timestamp_ms),
+        })
     }
 
     /// Snapshots the registry into the queue, dropping the oldest request if it is full.
@@ -353,7 +348,9 @@ impl RemoteWrite {
             .header("X-Prometheus-Remote-Write-Version", REMOTE_WRITE_VERSION)
             .header("User-Agent", USER_AGENT)
             .send(body);
-        let outcome = answer(sent);
+        let outcome = exporter::answer(sent)
+            .map(drop)
+            .map_err(RemoteWriteError::from);
         if outcome.is_err() {
             self.metrics().failures.inc();
         }
@@ -399,15 +396,16 @@ impl RemoteWrite {
                 failed = Some(err);
                 continue;
             }
-            let mut wait = self.backoff_delay(pending.attempts - 1);
-            if let RemoteWriteError::Status {
-                retry_after: Some(asked),
-                ..
-            } = err
-            {
-                // The receiver's `Retry-After`, as long as the longest backoff allows.
-                wait = wait.max(asked.min(self.max_backoff));
-            }
+            let retry_after = match err {
+                RemoteWriteError::Status { retry_after, .. } => retry_after,
+                _ => None,
+            };
+            let wait = exporter::retry_wait(
+                self.min_backoff,
+                self.max_backoff,
+                pending.attempts - 1,
+                retry_after,
+            );
             let retry_at = Instant::now() + wait;
             self.requeue(pending);
             if retry_at >= deadline || !self.state.pause(wait, deadline) {
@@ -418,18 +416,9 @@ impl RemoteWrite {
     }
 
     /// Full jitter: a random wait between zero and `min(max, min * 2^retry)`.
+    #[cfg(test)]
     fn backoff_delay(&self, retry: u32) -> Duration {
-        let cap = self
-            .min_backoff
-            .saturating_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX))
-            .min(self.max_backoff);
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u32(retry);
-        let random = hasher.finish();
-        // `random / u64::MAX` of the cap, in nanoseconds (caps fit in u64 ns for 584 years).
-        let cap_ns = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
-        let ns = (u128::from(cap_ns) * u128::from(random) / u128::from(u64::MAX)) as u64;
-        Duration::from_nanos(ns)
+        exporter::backoff_delay(self.min_backoff, self.max_backoff, retry)
     }
 }
 
@@ -446,44 +435,6 @@ impl Exporter for RemoteWrite {
     fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
     }
-}
-
-fn answer(
-    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<(), RemoteWriteError> {
-    let mut response = sent.map_err(|e| RemoteWriteError::Transport(e.to_string()))?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    // Read (at most 64 KiB of) the answer: a refusal explains itself there, and a read body
-    // lets the connection be reused.
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
-        .unwrap_or_default();
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(RemoteWriteError::Status {
-            status,
-            body,
-            retry_after,
-        })
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build(),
-    )
 }
 
 #[cfg(test)]

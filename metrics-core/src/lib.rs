@@ -216,7 +216,25 @@ pub use metrics_derive::LabelValue;
 /// # Limits
 /// - The outcome is read off the returned value's type where the function is written: in a
 ///   generic function returning a type parameter `T`, it is `ok` even when `T` is a `Result`.
-/// - A non-`async` function returning a future is timed until the future is created.
+/// - A non-`async` function returning a future is timed until the future is created, except in
+///   the shape `#[async_trait]` writes (below).
+///
+/// # `#[async_trait]`
+/// The methods of an `#[async_trait]` impl are timed like an `async fn` (until the future
+/// completes; `cancelled` when it is dropped first), wherever the attribute is placed:
+/// - above `#[async_trait]` on the `impl` block: it runs first and instruments the `async fn`s
+///   as written;
+/// - below `#[async_trait]` on the `impl` block, or on a method inside one: it runs on what
+///   `#[async_trait]` wrote, a method returning `Pin<Box<dyn Future<Output = T> + ...>>` whose
+///   body is `Box::pin(async move { ... })`, and times that inner future. The same shape
+///   written by hand is timed the same way; any other body returning a boxed future is timed
+///   until the box exists.
+///
+/// A default method of an `#[async_trait]` trait is timed the same way with the attribute on
+/// the method (one series for every implementation that keeps the default). A method given the
+/// attribute on its own is labeled by its name alone: add `name = "Type::method"` to match the
+/// block-level naming. On a trait method without a body the attribute is refused: put it on
+/// the implementations.
 /// - `histogram = <expr>` is evaluated before the body runs and borrowed until it ends: a
 ///   histogram reached through `self` suits a `&self` method, not a `&mut self` or `self` one
 ///   (there, name a global set's histogram).

@@ -161,7 +161,7 @@ async fn async_crash(gate: &AtomicBool) -> u8 {
 }
 
 /// Polls `future` once with a waker that does nothing.
-fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+fn poll_once<F: Future + ?Sized>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut Context::from_waker(Waker::noop()))
 }
 
@@ -338,6 +338,117 @@ fn functions_of_one_module_with_one_name_share_their_series() {
     assert_eq!(Slot(1u8).get(), 1);
     assert_eq!(Slot(2u16).get(), 2);
     assert_eq!(sync_counts("Slot::get"), [2, 0, 0]);
+}
+
+// ---- `#[async_trait]` methods: each placement of the attribute -----------------------------
+
+#[async_trait::async_trait]
+trait Store {
+    async fn fetch(&self, gate: &AtomicBool, input: &str) -> Result<u32, std::num::ParseIntError>;
+    async fn touch(&self);
+
+    /// A default method: `#[async_trait]` boxes its future too.
+    #[instrument_latency(name = "Store::version")]
+    async fn version(&self) -> u8 {
+        1
+    }
+}
+
+/// `#[instrument_latency]` above `#[async_trait]`: it sees the `async fn`s as written.
+struct Ledger;
+
+#[instrument_latency]
+#[async_trait::async_trait]
+impl Store for Ledger {
+    async fn fetch(&self, gate: &AtomicBool, input: &str) -> Result<u32, std::num::ParseIntError> {
+        Gate(gate).await;
+        input.parse()
+    }
+
+    async fn touch(&self) {}
+}
+
+/// `#[instrument_latency]` below `#[async_trait]`: it sees the methods `#[async_trait]` wrote,
+/// returning `Pin<Box<dyn Future + Send>>` from `Box::pin(async move { ... })`.
+struct Vault;
+
+#[async_trait::async_trait]
+#[instrument_latency]
+impl Store for Vault {
+    async fn fetch(&self, gate: &AtomicBool, input: &str) -> Result<u32, std::num::ParseIntError> {
+        Gate(gate).await;
+        let n: u32 = input.parse()?;
+        Ok(n)
+    }
+
+    async fn touch(&self) {}
+}
+
+/// `#[instrument_latency]` on a method of an `#[async_trait]` block: the same as below it.
+struct Depot;
+
+#[async_trait::async_trait]
+impl Store for Depot {
+    #[instrument_latency(name = "Depot::fetch")]
+    async fn fetch(&self, gate: &AtomicBool, input: &str) -> Result<u32, std::num::ParseIntError> {
+        Gate(gate).await;
+        if input.is_empty() {
+            panic!("nothing to parse");
+        }
+        input.parse()
+    }
+
+    async fn touch(&self) {}
+}
+
+/// ok, error, cancelled (and a future never polled: nothing) through the trait object.
+fn exercise(store: &dyn Store, function: &str) {
+    let open = AtomicBool::new(true);
+    assert_send(&store.fetch(&open, "1"));
+    assert_eq!(
+        poll_once(store.fetch(&open, "5").as_mut()),
+        Poll::Ready(Ok(5))
+    );
+    assert!(matches!(
+        poll_once(store.fetch(&open, "x").as_mut()),
+        Poll::Ready(Err(_))
+    ));
+    let closed = AtomicBool::new(false);
+    {
+        let mut future = store.fetch(&closed, "5");
+        assert_eq!(poll_once(future.as_mut()), Poll::Pending);
+        assert_eq!(poll_once(future.as_mut()), Poll::Pending);
+    }
+    drop(store.fetch(&closed, "5"));
+    {
+        let gate = AtomicBool::new(false);
+        let mut future = store.fetch(&gate, "6");
+        assert_eq!(poll_once(future.as_mut()), Poll::Pending);
+        gate.store(true, Ordering::SeqCst);
+        assert_eq!(poll_once(future.as_mut()), Poll::Ready(Ok(6)));
+    }
+    assert_eq!(async_counts(function), [2, 1, 0, 1], "{function}");
+}
+
+#[test]
+fn async_trait_methods_are_timed_until_their_future_completes() {
+    exercise(&Ledger, "Ledger::fetch");
+    exercise(&Vault, "Vault::fetch");
+    exercise(&Depot, "Depot::fetch");
+
+    assert_eq!(poll_once(Ledger.touch().as_mut()), Poll::Ready(()));
+    assert_eq!(poll_once(Vault.touch().as_mut()), Poll::Ready(()));
+    assert_eq!(async_counts("Ledger::touch"), [1, 0, 0, 0]);
+    assert_eq!(async_counts("Vault::touch"), [1, 0, 0, 0]);
+    assert_eq!(counts("Depot::touch"), [], "not instrumented");
+    assert_eq!(poll_once(Ledger.version().as_mut()), Poll::Ready(1));
+    assert_eq!(poll_once(Depot.version().as_mut()), Poll::Ready(1));
+    assert_eq!(async_counts("Store::version"), [2, 0, 0, 0]);
+
+    let open = AtomicBool::new(true);
+    let caught = std::panic::catch_unwind(|| poll_once(Depot.fetch(&open, "").as_mut()));
+    assert!(caught.is_err());
+    assert_eq!(async_counts("Depot::fetch"), [2, 1, 1, 1]);
 }
 
 // ---- generics, `impl Trait`, `name` --------------------------------------------------------
@@ -560,7 +671,13 @@ fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
             "Cache::into_hits_later",
             "Cache::new",
             "Cache::shared",
+            "Depot::fetch",
+            "Ledger::fetch",
+            "Ledger::touch",
             "Slot::get",
+            "Store::version",
+            "Vault::fetch",
+            "Vault::touch",
             "async_crash",
             "checked",
             "crash",

@@ -20,7 +20,8 @@ pub fn expand(instrumented: Instrumented) -> TokenStream {
                 sig,
                 block,
             } = *item;
-            let doc = doc(&function, &attrs, &sig, &p);
+            let boxed = BoxedFuture::of(&sig, &block).is_some();
+            let doc = doc(&function, &attrs, &sig, boxed, &p);
             let body = body(&function, &sig, &block, &p);
             quote! {
                 #(#attrs)*
@@ -41,7 +42,8 @@ pub fn expand(instrumented: Instrumented) -> TokenStream {
                     sig,
                     block,
                 } = method;
-                let doc = doc(&function, attrs, sig, &p);
+                let boxed = BoxedFuture::of(sig, block).is_some();
+                let doc = doc(&function, attrs, sig, boxed, &p);
                 let body = body(&function, sig, block, &p);
                 item.items[index] = syn::ImplItem::Verbatim(quote! {
                     #(#attrs)*
@@ -66,21 +68,13 @@ fn body(
     block: &syn::Block,
     p: &TokenStream,
 ) -> TokenStream {
+    if let Some(boxed) = BoxedFuture::of(sig, block) {
+        return boxed_body(function, boxed, p);
+    }
     let is_async = sig.asyncness.is_some();
     let timer = Ident::new("__metrics_timer", Span::mixed_site());
     let ret = Ident::new("__metrics_ret", Span::mixed_site());
-    let (callsite, sink) = match &function.histogram {
-        None => {
-            let name = &function.name;
-            let callsite = quote! {
-                static __METRICS_CALLSITE: #p::Callsite =
-                    #p::Callsite::new(#name, #p::core::module_path!(), #is_async);
-                #p::inventory::submit! { #p::InstrumentedFn(&__METRICS_CALLSITE) }
-            };
-            (callsite, quote!(&__METRICS_CALLSITE))
-        }
-        Some(expr) => (TokenStream::new(), histogram_target(expr, p)),
-    };
+    let (callsite, sink) = callsite_and_sink(function, is_async, p);
     let start = quote!(let #timer = #p::Timer::start(#sink, #is_async););
     let ret_ty = match &sig.output {
         ReturnType::Default => quote!(()),
@@ -113,6 +107,158 @@ fn body(
         let #ret = #run;
         #timer.finish(#outcome);
         #ret
+    }}
+}
+
+/// The callsite `static` (for the global family) and the sink the timer records into.
+fn callsite_and_sink(
+    function: &Function,
+    is_async: bool,
+    p: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    match &function.histogram {
+        None => {
+            let name = &function.name;
+            let callsite = quote! {
+                static __METRICS_CALLSITE: #p::Callsite =
+                    #p::Callsite::new(#name, #p::core::module_path!(), #is_async);
+                #p::inventory::submit! { #p::InstrumentedFn(&__METRICS_CALLSITE) }
+            };
+            (callsite, quote!(&__METRICS_CALLSITE))
+        }
+        Some(expr) => (TokenStream::new(), histogram_target(expr, p)),
+    }
+}
+
+/// A method as `#[async_trait]` leaves it (and as written by hand in that style): not `async`,
+/// returning `Pin<Box<dyn Future<Output = T> + ...>>`, its body a single
+/// `Box::pin(async move { ... })`. The future inside is what is timed, as for an `async fn`.
+struct BoxedFuture<'a> {
+    /// `T` of `Future<Output = T>`.
+    output: &'a Type,
+    /// `Box::pin(...)`, as written.
+    call: &'a syn::ExprCall,
+    /// The `async move { ... }` it pins.
+    future: &'a syn::ExprAsync,
+}
+
+impl<'a> BoxedFuture<'a> {
+    fn of(sig: &'a syn::Signature, block: &'a syn::Block) -> Option<Self> {
+        if sig.asyncness.is_some() {
+            return None;
+        }
+        let ReturnType::Type(_, ty) = &sig.output else {
+            return None;
+        };
+        let boxed = only_type_argument(ty, "Pin")?;
+        let Type::TraitObject(object) = only_type_argument(boxed, "Box")? else {
+            return None;
+        };
+        let output = object.bounds.iter().find_map(|bound| {
+            let syn::TypeParamBound::Trait(bound) = bound else {
+                return None;
+            };
+            let last = bound.path.segments.last()?;
+            if last.ident != "Future" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::AssocType(a) if a.ident == "Output" => Some(&a.ty),
+                _ => None,
+            })
+        })?;
+        let [syn::Stmt::Expr(expr, None)] = block.stmts.as_slice() else {
+            return None;
+        };
+        let syn::Expr::Call(call) = ungroup(expr) else {
+            return None;
+        };
+        let syn::Expr::Path(func) = ungroup(&call.func) else {
+            return None;
+        };
+        let segments: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+            return None;
+        }
+        let syn::Expr::Async(future) = ungroup(&call.args[0]) else {
+            return None;
+        };
+        future.capture.as_ref()?;
+        Some(Self {
+            output,
+            call,
+            future,
+        })
+    }
+}
+
+/// The only type argument of `Name<T>` (any path ending in `Name`).
+fn only_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let first = types.next()?;
+    types.next().is_none().then_some(first)
+}
+
+fn ungroup(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Group(g) => ungroup(&g.expr),
+        syn::Expr::Paren(p) => ungroup(&p.expr),
+        other => other,
+    }
+}
+
+/// The body of a [`BoxedFuture`] method: the same `Box::pin(async move { ... })`, whose future
+/// starts the timer when first polled and records how the original future ended (`cancelled`
+/// when it is dropped before completion), as the expansion of an `async fn` does.
+fn boxed_body(function: &Function, boxed: BoxedFuture<'_>, p: &TokenStream) -> TokenStream {
+    let timer = Ident::new("__metrics_timer", Span::mixed_site());
+    let ret = Ident::new("__metrics_ret", Span::mixed_site());
+    let (callsite, sink) = callsite_and_sink(function, true, p);
+    let output = inferred_impl_trait(boxed.output.clone());
+    let syn::ExprAsync {
+        attrs,
+        async_token,
+        capture,
+        block,
+    } = boxed.future;
+    let mut call = boxed.call.clone();
+    call.args[0] = syn::Expr::Verbatim(quote! {
+        #(#attrs)*
+        #async_token #capture {
+            let #timer = #p::Timer::start(#sink, true);
+            let #ret = #p::expect_output::<#output, _>(#async_token #capture #block).await;
+            #timer.finish({
+                #[allow(unused_imports)]
+                use #p::{OtherOutcome as _, ResultOutcome as _};
+                (&#p::Probe(&#ret)).call_outcome()
+            });
+            #ret
+        }
+    });
+    quote! {{
+        #callsite
+        #call
     }}
 }
 
@@ -172,6 +318,7 @@ fn doc(
     function: &Function,
     attrs: &[syn::Attribute],
     sig: &syn::Signature,
+    is_boxed_future: bool,
     p: &TokenStream,
 ) -> TokenStream {
     let documented = attrs.iter().any(|a| a.path().is_ident("doc"));
@@ -181,7 +328,7 @@ fn doc(
     // As a PromQL string literal; the module is spliced in where `MODULE` stands.
     const MODULE: &str = "\u{0}module\u{0}";
     let name = function.name.replace('\\', "\\\\").replace('"', "\\\"");
-    let results = if sig.asyncness.is_some() {
+    let results = if sig.asyncness.is_some() || is_boxed_future {
         "`ok`, `error`, `panic` or `cancelled` (the future was dropped before completion)"
     } else {
         "`ok`, `error` or `panic`"

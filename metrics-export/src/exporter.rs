@@ -1,10 +1,13 @@
-//! What every pushing exporter shares (features `remote-write` and `otlp`): a background thread
-//! that exports on an interval, `flush` with a deadline, the health of the last exports,
-//! self-metrics registered in the registry the exporter pushes, and the HTTP plumbing of their
-//! requests (one `ureq` agent configuration, jittered backoff, reading an answer).
+//! What every pushing exporter shares (features `remote-write`, `otlp` and `pushgateway`): a
+//! background thread that exports on an interval, `flush` with a deadline, the health of the
+//! last exports, self-metrics registered in the registry the exporter pushes, and (for remote
+//! write and OTLP) the HTTP plumbing of their requests (one `ureq` agent configuration, jittered
+//! backoff, reading an answer).
 
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 use std::collections::hash_map::RandomState;
 use std::fmt;
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -365,6 +368,7 @@ impl Drop for ExporterHandle {
     }
 }
 
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 /// Full jitter: a random wait between zero and `min(max, min * 2^retry)`.
 pub(crate) fn backoff_delay(min: Duration, max: Duration, retry: u32) -> Duration {
     let cap = min
@@ -379,6 +383,7 @@ pub(crate) fn backoff_delay(min: Duration, max: Duration, retry: u32) -> Duratio
     Duration::from_nanos(ns)
 }
 
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 /// The wait before retry `retry` (from 0): [`backoff_delay`], or the receiver's `Retry-After`
 /// if longer, up to `max`.
 pub(crate) fn retry_wait(
@@ -391,6 +396,7 @@ pub(crate) fn retry_wait(
     retry_after.map_or(wait, |asked| wait.max(asked.min(max)))
 }
 
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 /// The agent of a pushing exporter: error statuses are answers, not errors.
 pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::new_with_config(
@@ -400,6 +406,7 @@ pub(crate) fn agent() -> ureq::Agent {
     )
 }
 
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 /// Why one request failed, before an exporter names its receiver in the message.
 pub(crate) enum SendError {
     /// Not reached, no answer in time, or an answer that is not HTTP.
@@ -412,6 +419,7 @@ pub(crate) enum SendError {
     },
 }
 
+#[cfg(any(feature = "remote-write", feature = "otlp"))]
 /// Reads the answer to one request: `2xx` is a success, with the answer's body (at most 64 KiB).
 pub(crate) fn answer(
     sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,

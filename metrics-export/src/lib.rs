@@ -88,7 +88,7 @@ pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
 mod encoder;
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
+#[cfg(any(feature = "remote-write", feature = "otlp", feature = "pushgateway"))]
 mod exporter;
 #[cfg(test)]
 mod fixtures;
@@ -108,7 +108,7 @@ mod scrape;
 mod server;
 mod text;
 
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
+#[cfg(any(feature = "remote-write", feature = "otlp", feature = "pushgateway"))]
 pub use exporter::{ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health};
 pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};

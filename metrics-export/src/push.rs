@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use metrics_core::{CheckError, Registry};
 
-use crate::{encode_text, TEXT_CONTENT_TYPE};
+use crate::{encode_text, ExportError, Exporter, ExporterState, TEXT_CONTENT_TYPE};
 
 /// A Pushgateway group: the gateway's URL, the `job` and the other grouping labels, and the
 /// registry pushed there.
@@ -31,13 +31,32 @@ use crate::{encode_text, TEXT_CONTENT_TYPE};
 /// `/` and the empty string included. Requests time out after 10 s by default
 /// ([`timeout`](Self::timeout)): a gateway that is down or slow makes `push` return an error,
 /// never hang or panic.
-#[derive(Clone)]
+///
+/// It is also an [`Exporter`]: `Arc::new(gateway).start(interval)` pushes (`PUT`) every
+/// `interval` on a background thread, with [`flush`](Exporter::flush),
+/// [`health`](Exporter::health) and the self-metrics `metrics_exporter_*_total
+/// {exporter="pushgateway",url=...}` registered in the pushed registry.
 pub struct Pushgateway {
     /// `http://host:port/metrics/job@base64/...`, without a trailing `/`.
     url: String,
     registry: Option<Arc<Registry>>,
     agent: ureq::Agent,
     timeout: Duration,
+    state: ExporterState,
+}
+
+/// A clone is another exporter of the same group: same URL, registry and timeout, its own
+/// health and self-metrics.
+impl Clone for Pushgateway {
+    fn clone(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            registry: self.registry.clone(),
+            agent: self.agent.clone(),
+            timeout: self.timeout,
+            state: ExporterState::new(),
+        }
+    }
 }
 
 /// Why a push failed.
@@ -114,6 +133,7 @@ impl Pushgateway {
             registry: None,
             agent: agent(timeout),
             timeout,
+            state: ExporterState::new(),
         })
     }
 
@@ -221,6 +241,43 @@ impl Pushgateway {
             .read_to_string()
             .unwrap_or_default();
         Err(PushError::Status { status, body })
+    }
+}
+
+impl From<PushError> for ExportError {
+    fn from(err: PushError) -> Self {
+        ExportError(err.to_string())
+    }
+}
+
+impl Exporter for Pushgateway {
+    /// One `PUT` of the registry, with its self-metrics registered there on the first call.
+    /// A failed push is not retried: the next one carries the registry's values again. Its
+    /// samples count as dropped.
+    fn export(&self, _deadline: std::time::Instant) -> Result<(), ExportError> {
+        let registry = self
+            .state
+            .pushed_registry(self.registry.as_deref(), "pushgateway", &self.url)
+            .map_err(PushError::Registry)?;
+        let body = encode_text(registry);
+        let metrics = self.state.metrics();
+        metrics.pushes.inc();
+        let outcome = self.answer(
+            self.agent
+                .put(&self.url)
+                .header("Content-Type", TEXT_CONTENT_TYPE)
+                .send(body.as_str()),
+        );
+        if outcome.is_err() {
+            metrics.failures.inc();
+            let samples = body.lines().filter(|l| !l.starts_with('#')).count();
+            metrics.dropped_samples.inc_by(samples as u64);
+        }
+        Ok(outcome?)
+    }
+
+    fn state(&self) -> &ExporterState {
+        &self.state
     }
 }
 

@@ -211,3 +211,49 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
     );
     held.join().unwrap();
 }
+
+#[test]
+fn as_an_exporter_it_pushes_periodically_with_health_and_self_metrics() {
+    use metrics_export::Exporter;
+    let gateway = start_gateway();
+    let (registry, jobs) = registry_with(Jobs::default());
+    jobs.jobs.inc_by(2);
+    let group = Arc::new(
+        Pushgateway::new(&format!("http://{}", gateway.addr), "periodic")
+            .unwrap()
+            .registry(Arc::clone(&registry)),
+    );
+    let handle = Arc::clone(&group).start(Duration::from_millis(100));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !gateway_lines(&gateway)
+        .iter()
+        .any(|l| l == "backup_jobs_total{instance=\"\",job=\"periodic\"} 2")
+    {
+        assert!(Instant::now() < deadline, "{:?}", gateway_lines(&gateway));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A value recorded just before the handle is dropped arrives with the final flush.
+    jobs.jobs.inc();
+    drop(handle);
+    assert!(gateway_lines(&gateway)
+        .iter()
+        .any(|l| l == "backup_jobs_total{instance=\"\",job=\"periodic\"} 3"));
+    let health = group.health();
+    assert!(health.last_success.is_some());
+    assert_eq!(health.consecutive_failures, 0);
+    // The self-metrics are in the pushed registry (and so on the gateway).
+    let text = metrics_export::encode_text(&registry);
+    assert!(
+        text.contains("metrics_exporter_pushes_total{exporter=\"pushgateway\",url=\""),
+        "{text}"
+    );
+
+    // A gateway that is gone: failures in the health, not a panic.
+    drop(gateway);
+    let err = group.flush(Duration::from_secs(5)).unwrap_err();
+    assert!(
+        err.to_string().starts_with("cannot reach the Pushgateway"),
+        "{err}"
+    );
+    assert_eq!(group.health().consecutive_failures, 1);
+}

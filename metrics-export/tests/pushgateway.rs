@@ -210,6 +210,25 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
         started.elapsed()
     );
     held.join().unwrap();
+
+    // Answers garbage.
+    let garbage = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = garbage.local_addr().unwrap();
+    let answering = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = garbage.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let _ = stream.write_all(b"\x00\xffnot http at all\r\n\r\n");
+    });
+    let err = Pushgateway::new(&format!("http://{addr}"), "j")
+        .unwrap()
+        .registry(Arc::new(Registry::new()))
+        .timeout(Duration::from_secs(2))
+        .push()
+        .unwrap_err();
+    assert!(matches!(err, PushError::Transport(_)), "{err:?}");
+    answering.join().unwrap();
 }
 
 #[test]

@@ -732,3 +732,33 @@ fn an_idle_connection_is_closed_after_the_header_read_timeout() {
         String::from_utf8_lossy(&rest)
     );
 }
+
+#[test]
+fn an_oversized_request_head_is_refused_not_buffered() {
+    let (server, _) = jobs_server(&["/metrics"]);
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Two headers of 24 KiB: six times the bound (and few, so that hyper's own limit on the
+    // number of headers is not what refuses it).
+    let mut head = String::from("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..2 {
+        head.push_str(&format!("X-Filler-{i}: {}\r\n", "y".repeat(24 * 1024)));
+    }
+    head.push_str("\r\n");
+    // The server may close before everything is written: a reset is fine too.
+    let _ = stream.write_all(head.as_bytes());
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 431"),
+        "{reply}"
+    );
+    // And the server goes on serving.
+    assert_eq!(
+        get(server.local_addr(), "/metrics", None).status_line,
+        "HTTP/1.1 200 OK"
+    );
+}

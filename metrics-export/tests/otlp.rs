@@ -7,12 +7,8 @@
 //! answering garbage: errors within the deadline, never a hang.
 #![cfg(feature = "otlp")]
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, Registry};
@@ -26,8 +22,10 @@ use prost::Message as _;
 #[allow(dead_code)]
 #[path = "../src/fixtures.rs"]
 mod fixtures;
+mod support;
 
 use fixtures::{metric_set, Reason, ReasonLabels};
+use support::{Fake, Received, Reply};
 
 static BOUNDS: [f64; 3] = [0.1, 1.0, 10.0];
 
@@ -61,214 +59,35 @@ fn recorded() -> (Arc<Registry>, Arc<Job>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The fake receiver (as in `tests/remote_write.rs`).
+// The fake receiver (`tests/support`): a base URL (the exporter adds `/v1/metrics`),
+// answering `200` with an empty `ExportMetricsServiceResponse` (all accepted) past its script.
 
-#[derive(Clone, Debug)]
-enum Reply {
-    Status(u16),
-    /// A status with a `Retry-After` of this many seconds.
-    RetryAfter(u16, u64),
-    /// `200` with an `ExportMetricsServiceResponse` rejecting this many points, with a message.
-    Partial(i64, &'static str),
-    /// Reads the request, answers nothing, holds the connection this long.
-    Silent(Duration),
-    /// Answers bytes that are not HTTP, then closes.
-    Garbage,
+fn fake(script: impl IntoIterator<Item = Reply>) -> Fake {
+    Fake::start(
+        "",
+        script,
+        Reply::Body(200, "application/x-protobuf", Vec::new()),
+    )
 }
 
-struct Received {
-    /// `POST /v1/metrics HTTP/1.1`.
-    request_line: String,
-    /// Header names lowercased.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// `200` with an `ExportMetricsServiceResponse` rejecting `rejected` points, with a message.
+fn partial(rejected: i64, message: &str) -> Reply {
+    let response = ExportMetricsServiceResponse {
+        partial_success: Some(ExportMetricsPartialSuccess {
+            rejected_data_points: rejected,
+            error_message: message.to_owned(),
+        }),
+    };
+    Reply::Body(200, "application/x-protobuf", response.encode_to_vec())
 }
 
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
+trait Decode {
+    fn decode(&self) -> ExportMetricsServiceRequest;
+}
 
+impl Decode for Received {
     fn decode(&self) -> ExportMetricsServiceRequest {
         ExportMetricsServiceRequest::decode(&self.body[..]).expect("an ExportMetricsServiceRequest")
-    }
-}
-
-struct Fake {
-    addr: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
-}
-
-impl Fake {
-    fn start(script: impl IntoIterator<Item = Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let script: Arc<Mutex<VecDeque<Reply>>> =
-            Arc::new(Mutex::new(script.into_iter().collect()));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
-            let (received, stop) = (Arc::clone(&received), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let mut connections = Vec::new();
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (script, received, stop) = (
-                                Arc::clone(&script),
-                                Arc::clone(&received),
-                                Arc::clone(&stop),
-                            );
-                            connections.push(std::thread::spawn(move || {
-                                serve(stream, &script, &received, &stop);
-                            }));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
-                    }
-                }
-                for c in connections {
-                    let _ = c.join();
-                }
-            })
-        };
-        Self {
-            addr,
-            received,
-            stop,
-            acceptor: Some(acceptor),
-        }
-    }
-
-    /// The receiver's base URL: the exporter adds `/v1/metrics`.
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn count(&self) -> usize {
-        self.received.lock().unwrap().len()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-    }
-}
-
-/// Serves one connection: requests one after the other (keep-alive) until the client closes.
-fn serve(
-    stream: TcpStream,
-    script: &Mutex<VecDeque<Reply>>,
-    received: &Mutex<Vec<Received>>,
-    stop: &AtomicBool,
-) {
-    stream
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let _ = writer.set_nodelay(true);
-    loop {
-        let mut headers = Vec::new();
-        let mut request_line = None;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(_) if stop.load(Ordering::SeqCst) => return,
-                Err(_) => continue, // read timeout: wait for more
-            }
-            let l = line.trim_end();
-            if request_line.is_none() {
-                request_line = Some(l.to_owned());
-                continue;
-            }
-            if l.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = l.split_once(':') {
-                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-            }
-        }
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .map_or(0, |(_, v)| v.parse().unwrap());
-        let mut body = vec![0; length];
-        let mut read = 0;
-        while read < length {
-            match reader.read(&mut body[read..]) {
-                Ok(0) => return,
-                Ok(n) => read += n,
-                Err(_) if stop.load(Ordering::SeqCst) => return,
-                Err(_) => {}
-            }
-        }
-        received.lock().unwrap().push(Received {
-            request_line: request_line.unwrap_or_default(),
-            headers,
-            body,
-        });
-        let reply = script
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or(Reply::Status(200));
-        let mut extra = String::new();
-        let mut response = Vec::new();
-        let status = match reply {
-            Reply::Status(status) => status,
-            Reply::RetryAfter(status, after) => {
-                extra = format!("Retry-After: {after}\r\n");
-                status
-            }
-            Reply::Partial(rejected, message) => {
-                response = ExportMetricsServiceResponse {
-                    partial_success: Some(ExportMetricsPartialSuccess {
-                        rejected_data_points: rejected,
-                        error_message: message.to_owned(),
-                    }),
-                }
-                .encode_to_vec();
-                200
-            }
-            Reply::Silent(hold) => {
-                let until = Instant::now() + hold;
-                while Instant::now() < until && !stop.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                return;
-            }
-            Reply::Garbage => {
-                let _ = writer.write_all(b"\x00\xffNOT HTTP AT ALL\r\n\r\n\x13\x37");
-                return;
-            }
-        };
-        // An `ExportMetricsServiceResponse` on success (empty: all accepted), a text on error.
-        let (content_type, body) = if status == 200 {
-            ("application/x-protobuf", response)
-        } else {
-            ("text/plain", format!("status {status}\n").into_bytes())
-        };
-        // One write: several small segments would meet Nagle's algorithm and delayed ACKs.
-        let mut answer = format!(
-            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: {content_type}\r\n{extra}\r\n",
-            body.len()
-        )
-        .into_bytes();
-        answer.extend_from_slice(&body);
-        let _ = writer.write_all(&answer);
     }
 }
 
@@ -308,7 +127,7 @@ fn now_ns() -> u64 {
 
 /// One flush to a fake receiver: what it received.
 fn one_export() -> (Otlp, Received, u64, u64) {
-    let fake = Fake::start([]);
+    let fake = fake([]);
     let (registry, _job) = recorded();
     let before = now_ns();
     let otlp = Otlp::new(&fake.url(), "palingenesis")
@@ -536,7 +355,7 @@ fn the_python_opentelemetry_proto_package_decodes_the_request() {
 
 #[test]
 fn retries_5xx_and_429_then_delivers() {
-    let fake = Fake::start([Reply::Status(503), Reply::Status(429), Reply::Status(500)]);
+    let fake = fake([Reply::Status(503), Reply::Status(429), Reply::Status(500)]);
     let (registry, _job) = recorded();
     let otlp = Otlp::new(&fake.url(), "svc")
         .unwrap()
@@ -554,7 +373,7 @@ fn retries_5xx_and_429_then_delivers() {
 
 #[test]
 fn retry_after_is_honoured_up_to_the_longest_backoff() {
-    let fake = Fake::start([Reply::RetryAfter(503, 1)]);
+    let fake = fake([Reply::RetryAfter(503, 1)]);
     let (registry, _job) = recorded();
     let otlp = Otlp::new(&fake.url(), "svc")
         .unwrap()
@@ -571,10 +390,7 @@ fn retry_after_is_honoured_up_to_the_longest_backoff() {
 
 #[test]
 fn a_partial_success_is_an_error_not_retried_its_rejected_points_dropped() {
-    let fake = Fake::start([
-        Reply::Partial(2, "bad points"),
-        Reply::Partial(0, "a warning"),
-    ]);
+    let fake = fake([partial(2, "bad points"), partial(0, "a warning")]);
     let (registry, _job) = recorded();
     let otlp = Otlp::new(&fake.url(), "svc").unwrap().registry(registry);
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
@@ -592,7 +408,7 @@ fn a_partial_success_is_an_error_not_retried_its_rejected_points_dropped() {
 
 #[test]
 fn other_4xx_are_given_up_at_once_and_counted() {
-    let fake = Fake::start([Reply::Status(400)]);
+    let fake = fake([Reply::Status(400)]);
     let (registry, _job) = recorded();
     let otlp = Otlp::new(&fake.url(), "svc")
         .unwrap()
@@ -645,7 +461,7 @@ fn a_receiver_that_is_down_fails_within_the_deadline() {
 
 #[test]
 fn a_receiver_that_never_answers_times_out_and_the_thread_stops_promptly() {
-    let fake = Fake::start(std::iter::repeat_n(
+    let fake = fake(std::iter::repeat_n(
         Reply::Silent(Duration::from_secs(5)),
         100,
     ));
@@ -683,7 +499,7 @@ fn a_receiver_that_never_answers_times_out_and_the_thread_stops_promptly() {
 
 #[test]
 fn garbage_answers_are_errors_not_panics() {
-    let fake = Fake::start(std::iter::repeat_n(Reply::Garbage, 100));
+    let fake = fake(std::iter::repeat_n(Reply::Garbage, 100));
     let (registry, _job) = recorded();
     let otlp = Otlp::new(&fake.url(), "svc")
         .unwrap()
@@ -697,7 +513,7 @@ fn garbage_answers_are_errors_not_panics() {
 
 #[test]
 fn the_background_thread_exports_periodically_and_flushes_on_drop() {
-    let fake = Fake::start([]);
+    let fake = fake([]);
     let (registry, job) = recorded();
     let otlp = Arc::new(Otlp::new(&fake.url(), "svc").unwrap().registry(registry));
     let handle = Arc::clone(&otlp).start(Duration::from_millis(100));

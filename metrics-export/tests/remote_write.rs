@@ -10,13 +10,10 @@
 //! both installed by `scripts/test`; the values queried back equal the recorded ones.
 #![cfg(feature = "remote-write")]
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, Registry};
@@ -27,8 +24,10 @@ use prost::Message as _;
 #[allow(dead_code)]
 #[path = "../src/fixtures.rs"]
 mod fixtures;
+mod support;
 
 use fixtures::{metric_set, Reason, ReasonLabels};
+use support::{Fake, Received, Reply};
 
 static BOUNDS: [f64; 3] = [0.1, 1.0, 10.0];
 
@@ -62,196 +61,22 @@ fn recorded() -> (Arc<Registry>, Arc<Job>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The fake receiver.
+// The fake receiver (`tests/support`), at `/api/v1/write`, answering `200` past its script.
 
-/// What the fake receiver answers to one request.
-#[derive(Clone, Debug)]
-enum Reply {
-    Status(u16),
-    /// A status with a `Retry-After` of this many seconds.
-    RetryAfter(u16, u64),
-    /// Reads the request, answers nothing, holds the connection this long.
-    Silent(Duration),
-    /// Answers bytes that are not HTTP, then closes.
-    Garbage,
+fn fake(script: impl IntoIterator<Item = Reply>) -> Fake {
+    Fake::start("/api/v1/write", script, Reply::Status(200))
 }
 
-struct Received {
-    at: Instant,
-    /// Header names lowercased.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+trait Decode {
+    fn decode(&self) -> WriteRequest;
 }
 
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
+impl Decode for Received {
     fn decode(&self) -> WriteRequest {
         let raw = snap::raw::Decoder::new()
             .decompress_vec(&self.body)
             .expect("a snappy block");
         WriteRequest::decode(&raw[..]).expect("a WriteRequest")
-    }
-}
-
-/// A fake receiver: answers each request with the next scripted reply (`200` once the script
-/// is used up) and records what it received.
-struct Fake {
-    addr: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
-}
-
-impl Fake {
-    fn start(script: impl IntoIterator<Item = Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let script: Arc<Mutex<VecDeque<Reply>>> =
-            Arc::new(Mutex::new(script.into_iter().collect()));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
-            let (received, stop) = (Arc::clone(&received), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let mut connections = Vec::new();
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (script, received, stop) = (
-                                Arc::clone(&script),
-                                Arc::clone(&received),
-                                Arc::clone(&stop),
-                            );
-                            connections.push(std::thread::spawn(move || {
-                                serve(stream, &script, &received, &stop);
-                            }));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
-                    }
-                }
-                for c in connections {
-                    let _ = c.join();
-                }
-            })
-        };
-        Self {
-            addr,
-            received,
-            stop,
-            acceptor: Some(acceptor),
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/api/v1/write", self.addr)
-    }
-
-    fn count(&self) -> usize {
-        self.received.lock().unwrap().len()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-    }
-}
-
-/// Serves one connection: requests one after the other (keep-alive) until the client closes.
-fn serve(
-    stream: TcpStream,
-    script: &Mutex<VecDeque<Reply>>,
-    received: &Mutex<Vec<Received>>,
-    stop: &AtomicBool,
-) {
-    stream
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let _ = writer.set_nodelay(true);
-    loop {
-        // The request head.
-        let mut headers = Vec::new();
-        let mut line = String::new();
-        let mut first = true;
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(_) if stop.load(Ordering::SeqCst) => return,
-                Err(_) => continue, // read timeout: wait for more
-            }
-            let l = line.trim_end();
-            if first {
-                first = false;
-                continue;
-            }
-            if l.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = l.split_once(':') {
-                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
-            }
-        }
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .map_or(0, |(_, v)| v.parse().unwrap());
-        let mut body = vec![0; length];
-        let mut read = 0;
-        while read < length {
-            match reader.read(&mut body[read..]) {
-                Ok(0) => return,
-                Ok(n) => read += n,
-                Err(_) if stop.load(Ordering::SeqCst) => return,
-                Err(_) => {}
-            }
-        }
-        received.lock().unwrap().push(Received {
-            at: Instant::now(),
-            headers,
-            body,
-        });
-        let reply = script
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or(Reply::Status(200));
-        let (status, retry_after) = match reply {
-            Reply::Status(status) => (status, String::new()),
-            Reply::RetryAfter(status, after) => (status, format!("Retry-After: {after}\r\n")),
-            Reply::Silent(hold) => {
-                let until = Instant::now() + hold;
-                while Instant::now() < until && !stop.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                return;
-            }
-            Reply::Garbage => {
-                let _ = writer.write_all(b"\x00\xffNOT HTTP AT ALL\r\n\r\n\x13\x37");
-                return;
-            }
-        };
-        let text = format!("status {status}\n");
-        // One write: several small segments would meet Nagle's algorithm and delayed ACKs
-        // (40 ms stalls that would blur the backoff measured below).
-        let answer = format!(
-            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n{retry_after}\r\n{text}",
-            text.len()
-        );
-        let _ = writer.write_all(answer.as_bytes());
     }
 }
 
@@ -269,7 +94,7 @@ fn series_text(series: &TimeSeries) -> String {
 
 #[test]
 fn sends_a_snappy_protobuf_write_request_with_the_required_headers() {
-    let fake = Fake::start([]);
+    let fake = fake([]);
     let (registry, _job) = recorded();
     let writer = RemoteWrite::new(&fake.url())
         .unwrap()
@@ -349,7 +174,7 @@ fn sends_a_snappy_protobuf_write_request_with_the_required_headers() {
 
 #[test]
 fn retries_5xx_and_429_with_jittered_exponential_backoff() {
-    let fake = Fake::start([
+    let fake = fake([
         Reply::Status(503),
         Reply::Status(429),
         Reply::Status(500),
@@ -391,7 +216,7 @@ fn retries_5xx_and_429_with_jittered_exponential_backoff() {
 fn retry_after_is_honoured_up_to_the_longest_backoff() {
     // `Retry-After: 1` (second), the longest backoff 300 ms: the retry waits 300 ms, where the
     // jittered backoff alone would wait at most 1 ms.
-    let fake = Fake::start([Reply::RetryAfter(429, 1), Reply::RetryAfter(503, 0)]);
+    let fake = fake([Reply::RetryAfter(429, 1), Reply::RetryAfter(503, 0)]);
     let (registry, _job) = recorded();
     let writer = RemoteWrite::new(&fake.url())
         .unwrap()
@@ -409,7 +234,7 @@ fn retry_after_is_honoured_up_to_the_longest_backoff() {
 
 #[test]
 fn other_4xx_are_dropped_and_counted_not_retried() {
-    let fake = Fake::start([Reply::Status(400), Reply::Status(404)]);
+    let fake = fake([Reply::Status(400), Reply::Status(404)]);
     let (registry, _job) = recorded();
     let writer = RemoteWrite::new(&fake.url())
         .unwrap()
@@ -443,7 +268,7 @@ fn other_4xx_are_dropped_and_counted_not_retried() {
 
 #[test]
 fn a_request_that_keeps_failing_is_dropped_after_max_attempts() {
-    let fake = Fake::start(std::iter::repeat_n(Reply::Status(503), 100));
+    let fake = fake(std::iter::repeat_n(Reply::Status(503), 100));
     let (registry, _job) = recorded();
     let writer = RemoteWrite::new(&fake.url())
         .unwrap()
@@ -504,7 +329,7 @@ fn a_receiver_that_is_down_keeps_the_queue_bounded() {
 
 #[test]
 fn a_receiver_that_never_answers_times_out_and_does_not_block_recording() {
-    let fake = Fake::start(std::iter::repeat_n(
+    let fake = fake(std::iter::repeat_n(
         Reply::Silent(Duration::from_secs(5)),
         100,
     ));
@@ -549,7 +374,7 @@ fn a_receiver_that_never_answers_times_out_and_does_not_block_recording() {
 
 #[test]
 fn garbage_answers_are_errors_not_panics() {
-    let fake = Fake::start(std::iter::repeat_n(Reply::Garbage, 100));
+    let fake = fake(std::iter::repeat_n(Reply::Garbage, 100));
     let (registry, _job) = recorded();
     let writer = RemoteWrite::new(&fake.url())
         .unwrap()
@@ -567,7 +392,7 @@ fn garbage_answers_are_errors_not_panics() {
 
 #[test]
 fn the_background_thread_pushes_periodically_and_flushes_on_drop() {
-    let fake = Fake::start([]);
+    let fake = fake([]);
     let (registry, job) = recorded();
     let writer = Arc::new(RemoteWrite::new(&fake.url()).unwrap().registry(registry));
     let handle = Arc::clone(&writer).start(Duration::from_millis(100));

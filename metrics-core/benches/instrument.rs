@@ -1,8 +1,11 @@
 //! Overhead of `#[instrument_latency]` per call, 1 thread: a trivial function, bare and
 //! instrumented (into the global family, and into a histogram with `histogram = ...`), plus the
 //! floors written by hand: two clock reads and one histogram observation, with
-//! `std::time::Instant` and with quanta's raw clock. The macro's timer reads quanta's clock (the
-//! CPU's time-stamp counter where usable, else the OS monotonic clock).
+//! `std::time::Instant` and with quanta's raw clock, each converted to a `Duration` for
+//! `Histogram::observe_duration`. The macro's timer reads quanta's clock (the CPU's time-stamp
+//! counter where usable, else the OS monotonic clock) and keeps the duration in ticks up to the
+//! histogram (see `metrics-core/src/clock.rs`), which is why it beats the floors written with the
+//! public API.
 
 use std::hint::black_box;
 use std::time::Instant;

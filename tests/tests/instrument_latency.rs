@@ -582,6 +582,90 @@ fn histogram_expr_records_into_the_given_histogram() {
     assert_eq!(counts("run_step"), []);
 }
 
+// ---- recorded durations are real time -----------------------------------------------------
+
+/// Sleeps `ms` milliseconds.
+#[instrument_latency]
+fn nap(ms: u64) {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+/// The same, into a histogram of the caller's.
+struct Sleeper {
+    latency: Histogram,
+}
+
+impl Sleeper {
+    #[instrument_latency(histogram = self.latency)]
+    fn nap(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// Durations are kept in clock ticks up to the histogram (`observe_ticks`): the buckets and
+/// the sum they land in must still be seconds, as a wall clock measures them.
+#[test]
+fn recorded_durations_are_seconds_of_wall_time() {
+    fn check(h: &Histogram, naps: &[u64], wall: std::time::Duration) {
+        let s = h.snapshot();
+        assert_eq!(s.count, naps.len() as u64);
+        let slept: u64 = naps.iter().sum();
+        #[allow(clippy::cast_precision_loss)]
+        let at_least = slept as f64 / 1000.0;
+        // At least what was slept, at most the wall time around all the calls.
+        assert!(
+            s.sum >= at_least && s.sum <= wall.as_secs_f64(),
+            "sum {} not in [{at_least}, {}]",
+            s.sum,
+            wall.as_secs_f64()
+        );
+        // Each nap lands in a bucket whose bound it reaches: nothing at or below 0.025 s for
+        // naps of 30 ms and more, everything below 10 s.
+        let le = |bound: f64| {
+            s.buckets
+                .iter()
+                .find(|b| b.upper_bound == bound)
+                .unwrap()
+                .cumulative_count
+        };
+        assert_eq!(le(0.025), 0, "{s:?}");
+        assert_eq!(le(10.0), s.count, "{s:?}");
+    }
+
+    let naps = [30, 40, 60];
+    let started = std::time::Instant::now();
+    for ms in naps {
+        nap(ms);
+    }
+    let wall = started.elapsed();
+    let h = FunctionMetrics::global()
+        .histogram(MODULE, "nap", CallOutcome::Ok)
+        .unwrap();
+    check(h, &naps, wall);
+
+    let sleeper = Sleeper {
+        latency: Histogram::new(),
+    };
+    let started = std::time::Instant::now();
+    for ms in naps {
+        sleeper.nap(ms);
+    }
+    check(&sleeper.latency, &naps, started.elapsed());
+
+    // The exposition shows the same sum in seconds.
+    let text = metrics_export::encode_text(Registry::global());
+    let line = format!(
+        "function_duration_seconds_sum{{function=\"nap\",module=\"{MODULE}\",result=\"ok\"}} "
+    );
+    let sum: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((sum - h.sum()).abs() < 1e-9, "{sum} vs {}", h.sum());
+}
+
 // ---- exported at zero, valid exposition ----------------------------------------------------
 
 #[instrument_latency]
@@ -687,6 +771,7 @@ fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
             "identity",
             "largest",
             "lookup",
+            "nap",
             "never_awaited",
             "never_called",
             "never_instantiated",

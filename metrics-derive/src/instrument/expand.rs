@@ -313,7 +313,9 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 
 /// The rustdoc section added to an instrumented function: what it records, with ready PromQL.
 /// The module is only known to the compiler, so the text is a `concat!` with `module_path!()`.
-/// Only a function with docs of its own gets it, so that `missing_docs` still sees the others.
+///
+/// A function without docs of its own gets the section only under rustdoc
+/// (`#[cfg_attr(doc, doc = ...)]`): `missing_docs` still reports it when it is compiled.
 fn doc(
     function: &Function,
     attrs: &[syn::Attribute],
@@ -322,9 +324,30 @@ fn doc(
     p: &TokenStream,
 ) -> TokenStream {
     let documented = attrs.iter().any(|a| a.path().is_ident("doc"));
-    if function.histogram.is_some() || !documented {
-        return TokenStream::new();
+    let text = match &function.histogram {
+        Some(expr) => quote!(#p::core::concat!(
+            "\n# Latency\n\nInstrumented with `#[instrument_latency]`: each call's wall time is \
+             recorded into the histogram `",
+            #p::core::stringify!(#expr),
+            "`.\n"
+        )),
+        None => latency_text(function, sig, is_boxed_future, p),
+    };
+    if documented {
+        quote!(#[doc = #text])
+    } else {
+        quote!(#[cfg_attr(doc, doc = #text)])
     }
+}
+
+/// The "Latency" section of a function recording into `function_duration_seconds`: its series
+/// and PromQL for p50 and p99 latency and the error ratio.
+fn latency_text(
+    function: &Function,
+    sig: &syn::Signature,
+    is_boxed_future: bool,
+    p: &TokenStream,
+) -> TokenStream {
     // As a PromQL string literal; the module is spliced in where `MODULE` stands.
     const MODULE: &str = "\u{0}module\u{0}";
     let name = function.name.replace('\\', "\\\\").replace('"', "\\\"");
@@ -364,5 +387,5 @@ sum(rate(function_duration_seconds_count{{{selector},result=\"error\"}}[5m]))\n 
         }
         pieces.push(part);
     }
-    quote!(#[doc = #p::core::concat!(#(#pieces),*)])
+    quote!(#p::core::concat!(#(#pieces),*))
 }

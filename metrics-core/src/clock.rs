@@ -18,6 +18,8 @@ struct TickClock {
     clock: quanta::Clock,
     /// Seconds per raw tick: the calibration's ratio (1e-9 for the OS clock's nanoseconds).
     seconds_per_tick: f64,
+    /// Whether quanta reads the time-stamp counter: its ticks are not nanoseconds.
+    is_tsc: bool,
 }
 
 fn tick_clock() -> &'static TickClock {
@@ -27,11 +29,15 @@ fn tick_clock() -> &'static TickClock {
         // The scaling is linear: the nanoseconds of 2^40 ticks give the ratio to within
         // 2^-40 relative.
         const SPAN: u64 = 1 << 40;
+        let nanos = clock.delta_as_nanos(0, SPAN);
         #[allow(clippy::cast_precision_loss)]
-        let seconds_per_tick = clock.delta_as_nanos(0, SPAN) as f64 * 1e-9 / SPAN as f64;
+        let seconds_per_tick = nanos as f64 * 1e-9 / SPAN as f64;
         TickClock {
             clock,
             seconds_per_tick,
+            // The OS clock's readings are nanoseconds, unscaled; a TSC's are scaled (a TSC at
+            // exactly 1 GHz, calibrated exactly, would be the only confusion).
+            is_tsc: nanos != SPAN,
         }
     })
 }
@@ -49,7 +55,17 @@ pub(crate) fn ticks_since(start: u64) -> u64 {
     now().saturating_sub(start)
 }
 
-/// How long `ticks` ticks last.
+/// Which clock runs: `"tsc"` (the CPU's time-stamp counter) or `"os"` (the OS monotonic
+/// clock, where quanta finds no invariant TSC).
+pub(crate) fn source() -> &'static str {
+    if tick_clock().is_tsc {
+        "tsc"
+    } else {
+        "os"
+    }
+}
+
+/// How long one tick lasts, in seconds.
 pub(crate) fn seconds_per_tick() -> f64 {
     tick_clock().seconds_per_tick
 }
@@ -88,6 +104,16 @@ mod tests {
                 (d - seconds).abs() <= seconds * 1e-6 + 1e-9,
                 "{seconds}: {d}"
             );
+        }
+    }
+
+    #[test]
+    fn the_source_matches_the_tick_length() {
+        match source() {
+            // The OS clock counts nanoseconds.
+            "os" => assert!((seconds_per_tick() - 1e-9).abs() < 1e-21),
+            "tsc" => assert!((seconds_per_tick() - 1e-9).abs() > 1e-15),
+            other => panic!("{other}"),
         }
     }
 

@@ -253,6 +253,13 @@ impl FunctionMetrics {
         <Self as GlobalMetricSet>::global()
     }
 
+    /// The clock instrumented functions read: `"tsc"`, the CPU's time-stamp counter (through
+    /// quanta, calibrated against the OS clock once, on the first call), or `"os"`, the OS
+    /// monotonic clock, where the CPU has no invariant, synchronized TSC.
+    pub fn clock_source() -> &'static str {
+        clock::source()
+    }
+
     /// Whether any function linked into the program is instrumented: then
     /// [`Registry::global`](crate::Registry::global) exports this set.
     pub fn any_instrumented() -> bool {

@@ -4,7 +4,8 @@
 //! `ResponseTime` (`#[metered(registry = ...)]` impl). `scripts/benchmarks` turns the estimates
 //! (group `instrumented_call`) into the "Per-call overhead of instrumented functions" table.
 //!
-//! Clocks: ours reads quanta's raw clock (the CPU's time-stamp counter where it is invariant);
+//! Clocks: ours reads quanta's raw clock (the CPU's time-stamp counter where it is invariant;
+//! the bench prints which one ran and writes it to `target/tmp/instrument-clock-source`);
 //! autometrics and metered read `std::time::Instant` (`clock_gettime` through the vDSO).
 //!
 //! `cargo bench -p tests --features peers --bench instrument_peers`
@@ -52,6 +53,13 @@ fn instrumented_call(c: &mut Criterion) {
     g.bench_function("autometrics", |b| b.iter(|| with_autometrics(black_box(7))));
     g.bench_function("metered", |b| b.iter(|| service.with_metered(black_box(7))));
     g.finish();
+    // Which clock ran, for `scripts/benchmarks`' table.
+    let source = metrics_core::FunctionMetrics::clock_source();
+    eprintln!("instrument_latency clock: {source}");
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("instrument-clock-source");
+    if let Err(e) = std::fs::write(&file, source) {
+        eprintln!("could not write {}: {e}", file.display());
+    }
     // Every call was recorded.
     assert!(
         service

@@ -220,3 +220,41 @@ pub mod prometheus {
         }
     }
 }
+
+/// Instrumented functions whose rustdoc `# Latency` section `tests/instrument_latency_docs.rs`
+/// reads back from `cargo doc`'s HTML, and whose PromQL it runs against a real Prometheus.
+pub mod latency_docs {
+    use metrics_core::{instrument_latency, Histogram, MetricSet};
+
+    /// Looks `key` up: every 4th key (`key % 4 == 0`) is missing, an error.
+    ///
+    /// # Errors
+    /// When `key` is a multiple of 4.
+    #[instrument_latency]
+    pub fn lookup(key: u64) -> Result<u64, String> {
+        if key % 4 == 0 {
+            Err(format!("no key {key}"))
+        } else {
+            Ok(key * 2)
+        }
+    }
+
+    #[instrument_latency]
+    pub fn undocumented(x: u64) -> u64 {
+        x + 1
+    }
+
+    /// The histogram [`timed`] records into.
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "latency_docs")]
+    pub struct Timed {
+        /// Time to run one `timed` call
+        pub call_duration_seconds: Histogram,
+    }
+
+    /// Doubles `x`, timed into [`Timed::call_duration_seconds`].
+    #[instrument_latency(histogram = Timed::global().call_duration_seconds)]
+    pub fn timed(x: u64) -> u64 {
+        x * 2
+    }
+}

@@ -490,8 +490,10 @@ pub fn call_once<R, F: FnOnce() -> R>(body: F) -> R {
     body()
 }
 
-/// Gives the async block holding the body of an instrumented `async fn` the function's return
-/// type, so the body's `return`, `?` and coercions type-check as in the function.
+/// Names the output type of the async block holding the body of an instrumented `async fn`.
+/// The bound alone does not make rustc check the body against it (an async block's output is
+/// inferred from its body): the attribute also starts the block with a `return` of that type
+/// never taken, so the body's `return`, `?` and coercions type-check as in the function.
 #[doc(hidden)]
 #[inline(always)]
 pub fn expect_output<R, F: std::future::Future<Output = R>>(body: F) -> F {

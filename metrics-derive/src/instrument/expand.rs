@@ -89,6 +89,7 @@ fn body(
         ReturnType::Type(_, ty) => inferred_impl_trait((**ty).clone()).into_token_stream(),
     };
     let run = if is_async {
+        let block = output_pinned(&ret_ty, block, p);
         quote!(#p::expect_output::<#ret_ty, _>(async move #block).await)
     } else {
         quote!(#p::call_once::<#ret_ty, _>(move || #block))
@@ -242,12 +243,13 @@ fn boxed_body(function: &Function, boxed: BoxedFuture<'_>, p: &TokenStream) -> T
         capture,
         block,
     } = boxed.future;
+    let pinned = output_pinned(&output, block, p);
     let mut call = boxed.call.clone();
     call.args[0] = syn::Expr::Verbatim(quote! {
         #(#attrs)*
         #async_token #capture {
             let #timer = #p::Timer::start(#sink, true);
-            let #ret = #p::expect_output::<#output, _>(#async_token #capture #block).await;
+            let #ret = #p::expect_output::<#output, _>(#async_token #capture #pinned).await;
             #timer.finish({
                 #[allow(unused_imports)]
                 use #p::{OtherOutcome as _, ResultOutcome as _};
@@ -259,6 +261,27 @@ fn boxed_body(function: &Function, boxed: BoxedFuture<'_>, p: &TokenStream) -> T
     quote! {{
         #callsite
         #call
+    }}
+}
+
+/// The body of the async block running `block`: its output type fixed to `ty` before `block`
+/// is checked, by a `return` never taken, as `#[async_trait]` does. rustc does not infer an
+/// async block's output from the `Future<Output = R>` bound of `expect_output`: without it, a
+/// type error in the body's tail or its `return`s is reported at the attribute, not at the
+/// user's line. `block` stays the tail, under a label (`break` cannot name it): as a `let`'s
+/// value, clippy's `diverging_sub_expression` would report a body that panics; unlabeled,
+/// `unused_braces` would report the braces of a body of one expression on one line.
+fn output_pinned(ty: &impl ToTokens, block: &syn::Block, p: &TokenStream) -> TokenStream {
+    let out = Ident::new("__metrics_out", Span::mixed_site());
+    let label = syn::Lifetime {
+        apostrophe: Span::mixed_site(),
+        ident: Ident::new("__metrics_body", Span::mixed_site()),
+    };
+    quote! {{
+        if let #p::core::option::Option::Some(#out) = #p::core::option::Option::None::<#ty> {
+            return #out;
+        }
+        #label: #block
     }}
 }
 

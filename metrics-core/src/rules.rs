@@ -220,8 +220,13 @@ pub fn check_metric_name(name: &str, kind: MetricKind) -> Result<(), String> {
         if let Some(stem) = family.strip_suffix(suffix) {
             // A counter's own samples end in `_total`, so only `_created` can clash for it.
             if kind != MetricKind::Counter || suffix == "_created" {
+                let owners = if suffix == "_created" {
+                    "counters and histograms (their creation time)"
+                } else {
+                    "histograms"
+                };
                 return Err(format!(
-                    "{kind_name} name `{name}` ends in `{suffix}`, which the exposition formats reserve for the samples of histograms: write `{stem}` or another name"
+                    "{kind_name} name `{name}` ends in `{suffix}`, which the exposition formats reserve for the samples of {owners}: write `{stem}` or another name"
                 ));
             }
         }

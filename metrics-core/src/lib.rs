@@ -53,7 +53,8 @@
 //!   thread, the owner included, records in its own line from then on; the owner's word is
 //!   frozen, so no thread reads a line that another writes.
 //! - A [`Histogram`] has its 8 shards from the start: a row of lines per slot holding its bucket
-//!   counts and sum, plus a row for the reset base.
+//!   counts and sum (in seconds, plus one in clock ticks for `#[instrument_latency]`, see
+//!   [`instrument_latency`]), plus a row for the reset base.
 //! - A series of an open-ended [`Family`] is *compact*: the first slot to record it owns its
 //!   word as above, and every other thread adds atomically to one shared line (histograms: one
 //!   row, atomic adds). Such a family can hold thousands of series and finding one already

@@ -8,22 +8,22 @@ use metrics_core::{LabelEncoder, LabelSet, LabelValue, LabelValueRef};
 ///
 /// ```ignore
 /// metric_set! {
-///     struct Set {
-///         field: Type = initializer => ("full_name", "help"[, unit = "unit"]),
+///     [pub] struct Set {
+///         [pub] field: Type = initializer => ("full_name", "help"[, unit = "unit"]),
 ///     }
 /// }
 /// ```
 macro_rules! metric_set {
     (
-        struct $set:ident {
+        $vis:vis struct $set:ident {
             $(
-                $field:ident : $ty:ty = $init:expr =>
+                $fvis:vis $field:ident : $ty:ty = $init:expr =>
                     ($name:literal, $help:literal $(, unit = $unit:literal)?)
             ),* $(,)?
         }
     ) => {
-        struct $set {
-            $($field: $ty,)*
+        $vis struct $set {
+            $($fvis $field: $ty,)*
         }
 
         impl ::core::default::Default for $set {

@@ -11,7 +11,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, Registry};
 use metrics_export::otlp::{
     metric::Data, number_data_point::Value, ExportMetricsPartialSuccess,
     ExportMetricsServiceRequest, ExportMetricsServiceResponse, KeyValue, Metric, NumberDataPoint,
@@ -24,39 +23,7 @@ use prost::Message as _;
 mod fixtures;
 mod support;
 
-use fixtures::{metric_set, Reason, ReasonLabels};
-use support::{Fake, Received, Reply};
-
-static BOUNDS: [f64; 3] = [0.1, 1.0, 10.0];
-
-metric_set! {
-    struct Job {
-        jobs: Family<ReasonLabels, Counter> = Family::new() => ("ot_jobs_total", "Jobs by reason"),
-        queue: Gauge = Gauge::new() => ("ot_queue_items", "Items queued"),
-        load: FloatGauge = FloatGauge::new() => ("ot_load_ratio", "Load"),
-        duration: Histogram = Histogram::with_buckets(&BOUNDS) => ("ot_job_duration_seconds", "Job duration", unit = "seconds"),
-    }
-}
-
-/// A registry with deterministic values: `ot_jobs_total{reason="manual",retried="true"} 3`,
-/// `ot_queue_items -7`, `ot_load_ratio 0.25`, a histogram of 0.05, 0.5, 5 and 50.
-fn recorded() -> (Arc<Registry>, Arc<Job>) {
-    let registry = Arc::new(Registry::new());
-    let job = Arc::new(Job::default());
-    registry.register_with_labels(Arc::clone(&job), &[("instance", "test-1")]);
-    job.jobs
-        .with(&ReasonLabels {
-            reason: Reason::Manual,
-            retried: true,
-        })
-        .inc_by(3);
-    job.queue.set(-7);
-    job.load.set(0.25);
-    for v in [0.05, 0.5, 5.0, 50.0] {
-        job.duration.observe(v);
-    }
-    (registry, job)
-}
+use support::{recorded, Fake, Received, Reply};
 
 // ---------------------------------------------------------------------------------------------
 // The fake receiver (`tests/support`): a base URL (the exporter adds `/v1/metrics`),
@@ -175,10 +142,10 @@ fn posts_a_protobuf_export_request_with_every_value() {
             "metrics_exporter_pushes",
             "metrics_exporter_push_failures",
             "metrics_exporter_dropped_samples",
-            "ot_jobs",
-            "ot_queue_items",
-            "ot_load_ratio",
-            "ot_job_duration_seconds",
+            "job_jobs",
+            "job_queue_items",
+            "job_load_ratio",
+            "job_duration_seconds",
         ]
     );
 
@@ -190,7 +157,7 @@ fn posts_a_protobuf_export_request_with_every_value() {
     };
 
     // Counter: monotonic cumulative sum of integers, every fixed series at zero.
-    let jobs = find(metrics, "ot_jobs");
+    let jobs = find(metrics, "job_jobs");
     assert_eq!(jobs.description, "Jobs by reason");
     assert_eq!(jobs.unit, "");
     let Some(Data::Sum(sum)) = &jobs.data else {
@@ -226,15 +193,15 @@ fn posts_a_protobuf_export_request_with_every_value() {
     assert_eq!(pushes.data_points[0].value, Some(Value::AsInt(0)));
 
     // Gauges: integer and float.
-    let queue = single_point(find(metrics, "ot_queue_items"));
+    let queue = single_point(find(metrics, "job_queue_items"));
     assert_eq!(queue.value, Some(Value::AsInt(-7)));
     assert_eq!(attributes(&queue.attributes), [("instance", "test-1")]);
     check_times(queue.start_time_unix_nano, queue.time_unix_nano);
-    let load = single_point(find(metrics, "ot_load_ratio"));
+    let load = single_point(find(metrics, "job_load_ratio"));
     assert_eq!(load.value, Some(Value::AsDouble(0.25)));
 
     // Histogram: per-bucket counts, cumulative temporality.
-    let duration = find(metrics, "ot_job_duration_seconds");
+    let duration = find(metrics, "job_duration_seconds");
     assert_eq!(duration.unit, "seconds");
     assert_eq!(duration.description, "Job duration");
     let Some(Data::Histogram(h)) = &duration.data else {
@@ -284,7 +251,7 @@ def times(p):
     assert p.start_time_unix_nano == start, (p.start_time_unix_nano, start)
     assert before <= start <= p.time_unix_nano <= after, p.time_unix_nano
 
-jobs = m["ot_jobs"]
+jobs = m["job_jobs"]
 assert jobs.WhichOneof("data") == "sum"
 assert jobs.sum.is_monotonic and jobs.sum.aggregation_temporality == CUMULATIVE
 assert jobs.description == "Jobs by reason"
@@ -297,17 +264,17 @@ assert len(values) == 6, values
 assert values[(("instance", "test-1"), ("reason", "manual"), ("retried", "true"))] == 3
 assert sum(values.values()) == 3
 
-q = m["ot_queue_items"]
+q = m["job_queue_items"]
 assert q.WhichOneof("data") == "gauge"
 (p,) = q.gauge.data_points
 times(p)
 assert p.WhichOneof("value") == "as_int" and p.as_int == -7
 assert attrs(p) == [("instance", "test-1")]
 
-(p,) = m["ot_load_ratio"].gauge.data_points
+(p,) = m["job_load_ratio"].gauge.data_points
 assert p.WhichOneof("value") == "as_double" and p.as_double == 0.25
 
-h = m["ot_job_duration_seconds"]
+h = m["job_duration_seconds"]
 assert h.WhichOneof("data") == "histogram" and h.unit == "seconds"
 assert h.histogram.aggregation_temporality == CUMULATIVE
 (p,) = h.histogram.data_points
@@ -528,7 +495,7 @@ fn the_background_thread_exports_periodically_and_flushes_on_drop() {
     let last = received.last().unwrap().decode();
     let metrics = &last.resource_metrics[0].scope_metrics[0].metrics;
     assert_eq!(
-        single_point(find(metrics, "ot_queue_items")).value,
+        single_point(find(metrics, "job_queue_items")).value,
         Some(Value::AsInt(12_345)),
         "the flush on drop"
     );
@@ -538,7 +505,7 @@ fn the_background_thread_exports_periodically_and_flushes_on_drop() {
         .map(|r| {
             let req = r.decode();
             let m = &req.resource_metrics[0].scope_metrics[0].metrics;
-            let p = single_point(find(m, "ot_queue_items"));
+            let p = single_point(find(m, "job_queue_items"));
             assert_eq!(p.start_time_unix_nano, otlp.start_time_unix_nano());
             p.time_unix_nano
         })

@@ -16,7 +16,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, Registry};
 use metrics_export::remote_write::{TimeSeries, WriteRequest};
 use metrics_export::{Exporter, RemoteWrite};
 use prost::Message as _;
@@ -26,39 +25,8 @@ use prost::Message as _;
 mod fixtures;
 mod support;
 
-use fixtures::{metric_set, Reason, ReasonLabels};
-use support::{Fake, Received, Reply};
-
-static BOUNDS: [f64; 3] = [0.1, 1.0, 10.0];
-
-metric_set! {
-    struct Job {
-        jobs: Family<ReasonLabels, Counter> = Family::new() => ("rw_jobs_total", "Jobs by reason"),
-        queue: Gauge = Gauge::new() => ("rw_queue_items", "Items queued"),
-        load: FloatGauge = FloatGauge::new() => ("rw_load_ratio", "Load"),
-        duration: Histogram = Histogram::with_buckets(&BOUNDS) => ("rw_job_duration_seconds", "Job duration", unit = "seconds"),
-    }
-}
-
-/// A registry with deterministic values: `rw_jobs_total{reason="manual",retried="true"} 3`,
-/// `rw_queue_items -7`, `rw_load_ratio 0.25`, a histogram of 0.05, 0.5, 5 and 50.
-fn recorded() -> (Arc<Registry>, Arc<Job>) {
-    let registry = Arc::new(Registry::new());
-    let job = Arc::new(Job::default());
-    registry.register_with_labels(Arc::clone(&job), &[("instance", "test-1")]);
-    job.jobs
-        .with(&ReasonLabels {
-            reason: Reason::Manual,
-            retried: true,
-        })
-        .inc_by(3);
-    job.queue.set(-7);
-    job.load.set(0.25);
-    for v in [0.05, 0.5, 5.0, 50.0] {
-        job.duration.observe(v);
-    }
-    (registry, job)
-}
+use fixtures::{Reason, ReasonLabels};
+use support::{recorded, Fake, Received, Reply};
 
 // ---------------------------------------------------------------------------------------------
 // The fake receiver (`tests/support`), at `/api/v1/write`, answering `200` past its script.
@@ -127,15 +95,18 @@ fn sends_a_snappy_protobuf_write_request_with_the_required_headers() {
         assert!(s.samples[0].timestamp >= before, "{s:?}");
         lines.push(format!("{} {}", series_text(s), s.samples[0].value));
     }
-    let jobs = lines.iter().filter(|l| l.contains("rw_jobs_total")).count();
+    let jobs = lines
+        .iter()
+        .filter(|l| l.contains("job_jobs_total"))
+        .count();
     assert_eq!(jobs, 6, "every fixed series, at zero: {lines:#?}");
     assert!(lines.contains(
-        &r#"{__name__="rw_jobs_total",instance="test-1",reason="manual",retried="true"} 3"#
+        &r#"{__name__="job_jobs_total",instance="test-1",reason="manual",retried="true"} 3"#
             .to_owned()
     ));
     let rest: Vec<&str> = lines
         .iter()
-        .filter(|l| !l.contains("rw_jobs_total"))
+        .filter(|l| !l.contains("job_jobs_total"))
         .map(String::as_str)
         .collect();
     assert_eq!(
@@ -155,14 +126,14 @@ fn sends_a_snappy_protobuf_write_request_with_the_required_headers() {
                 r#"{{__name__="metrics_exporter_dropped_samples_total",exporter="remote_write",url={:?}}} 0"#,
                 fake.url()
             ),
-            r#"{__name__="rw_queue_items",instance="test-1"} -7"#,
-            r#"{__name__="rw_load_ratio",instance="test-1"} 0.25"#,
-            r#"{__name__="rw_job_duration_seconds_bucket",instance="test-1",le="0.1"} 1"#,
-            r#"{__name__="rw_job_duration_seconds_bucket",instance="test-1",le="1"} 2"#,
-            r#"{__name__="rw_job_duration_seconds_bucket",instance="test-1",le="10"} 3"#,
-            r#"{__name__="rw_job_duration_seconds_bucket",instance="test-1",le="+Inf"} 4"#,
-            r#"{__name__="rw_job_duration_seconds_sum",instance="test-1"} 55.55"#,
-            r#"{__name__="rw_job_duration_seconds_count",instance="test-1"} 4"#,
+            r#"{__name__="job_queue_items",instance="test-1"} -7"#,
+            r#"{__name__="job_load_ratio",instance="test-1"} 0.25"#,
+            r#"{__name__="job_duration_seconds_bucket",instance="test-1",le="0.1"} 1"#,
+            r#"{__name__="job_duration_seconds_bucket",instance="test-1",le="1"} 2"#,
+            r#"{__name__="job_duration_seconds_bucket",instance="test-1",le="10"} 3"#,
+            r#"{__name__="job_duration_seconds_bucket",instance="test-1",le="+Inf"} 4"#,
+            r#"{__name__="job_duration_seconds_sum",instance="test-1"} 55.55"#,
+            r#"{__name__="job_duration_seconds_count",instance="test-1"} 4"#,
         ]
     );
     assert_eq!(writer.metrics().pushes.get(), 1);
@@ -408,7 +379,7 @@ fn the_background_thread_pushes_periodically_and_flushes_on_drop() {
     let queue = last
         .timeseries
         .iter()
-        .find(|s| s.labels.iter().any(|l| l.value == "rw_queue_items"))
+        .find(|s| s.labels.iter().any(|l| l.value == "job_queue_items"))
         .unwrap();
     assert_eq!(queue.samples[0].value, 12_345.0, "the flush on drop");
     let gaps: Vec<Duration> = received.windows(2).map(|w| w[1].at - w[0].at).collect();
@@ -538,7 +509,7 @@ fn push_and_query_back(url: &str, addr: SocketAddr, before_query: &dyn Fn()) {
     assert_eq!(writer.metrics().failures.get(), 0);
 
     let deadline = Instant::now() + Duration::from_secs(60);
-    let first = r#"rw_jobs_total{instance="test-1",reason="manual",retried="true"}"#;
+    let first = r#"job_jobs_total{instance="test-1",reason="manual",retried="true"}"#;
     let value = loop {
         before_query();
         if let Some(v) = query(addr, first) {
@@ -552,15 +523,15 @@ fn push_and_query_back(url: &str, addr: SocketAddr, before_query: &dyn Fn()) {
     };
     assert_eq!(value, 3.0);
     let expected = [
-        (r#"rw_jobs_total{reason="manual",retried="false"}"#, 0.0),
-        (r#"rw_queue_items{instance="test-1"}"#, -7.0),
-        ("rw_load_ratio", 0.25),
-        (r#"rw_job_duration_seconds_bucket{le="0.1"}"#, 1.0),
-        (r#"rw_job_duration_seconds_bucket{le="1"}"#, 2.0),
-        (r#"rw_job_duration_seconds_bucket{le="10"}"#, 3.0),
-        (r#"rw_job_duration_seconds_bucket{le="+Inf"}"#, 4.0),
-        ("rw_job_duration_seconds_sum", 55.55),
-        ("rw_job_duration_seconds_count", 4.0),
+        (r#"job_jobs_total{reason="manual",retried="false"}"#, 0.0),
+        (r#"job_queue_items{instance="test-1"}"#, -7.0),
+        ("job_load_ratio", 0.25),
+        (r#"job_duration_seconds_bucket{le="0.1"}"#, 1.0),
+        (r#"job_duration_seconds_bucket{le="1"}"#, 2.0),
+        (r#"job_duration_seconds_bucket{le="10"}"#, 3.0),
+        (r#"job_duration_seconds_bucket{le="+Inf"}"#, 4.0),
+        ("job_duration_seconds_sum", 55.55),
+        ("job_duration_seconds_count", 4.0),
         (
             r#"metrics_exporter_pushes_total{exporter="remote_write"}"#,
             0.0,

@@ -1,6 +1,7 @@
-//! A fake HTTP receiver for the pushing exporters' tests (remote write, OTLP): it answers each
-//! request with the next scripted reply and records what it received. Included by each test
-//! file with `mod support;`.
+//! What the pushing exporters' tests (remote write, OTLP) share: a set with deterministic values
+//! to push, and a fake HTTP receiver that answers each request with the next scripted reply and
+//! records what it received. Included by each test file with `mod support;` (after
+//! `mod fixtures;`).
 #![allow(dead_code)] // each test file uses its own part of it
 
 use std::collections::VecDeque;
@@ -10,6 +11,41 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, Registry};
+
+use crate::fixtures::{metric_set, Reason, ReasonLabels};
+
+static BOUNDS: [f64; 3] = [0.1, 1.0, 10.0];
+
+metric_set! {
+    pub struct Job {
+        pub jobs: Family<ReasonLabels, Counter> = Family::new() => ("job_jobs_total", "Jobs by reason"),
+        pub queue: Gauge = Gauge::new() => ("job_queue_items", "Items queued"),
+        pub load: FloatGauge = FloatGauge::new() => ("job_load_ratio", "Load"),
+        pub duration: Histogram = Histogram::with_buckets(&BOUNDS) => ("job_duration_seconds", "Job duration", unit = "seconds"),
+    }
+}
+
+/// A registry with deterministic values: `job_jobs_total{reason="manual",retried="true"} 3`,
+/// `job_queue_items -7`, `job_load_ratio 0.25`, a histogram of 0.05, 0.5, 5 and 50.
+pub fn recorded() -> (Arc<Registry>, Arc<Job>) {
+    let registry = Arc::new(Registry::new());
+    let job = Arc::new(Job::default());
+    registry.register_with_labels(Arc::clone(&job), &[("instance", "test-1")]);
+    job.jobs
+        .with(&ReasonLabels {
+            reason: Reason::Manual,
+            retried: true,
+        })
+        .inc_by(3);
+    job.queue.set(-7);
+    job.load.set(0.25);
+    for v in [0.05, 0.5, 5.0, 50.0] {
+        job.duration.observe(v);
+    }
+    (registry, job)
+}
 
 /// What the fake receiver answers to one request.
 #[derive(Clone, Debug)]

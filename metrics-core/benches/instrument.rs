@@ -66,6 +66,14 @@ fn instrument(c: &mut Criterion) {
             h.observe_duration(start.elapsed());
         })
     });
+    // The public timer: the same clock and tick-domain observation as the attribute.
+    g.bench_function("histogram_start_timer_stop", |b| {
+        b.iter(|| {
+            let t = h.start_timer();
+            black_box(bare(black_box(7)));
+            t.stop()
+        })
+    });
     g.bench_function("instant_now", |b| b.iter(Instant::now));
     // The clock instrumented functions read (see `Timer` in src/instrument.rs).
     let clock = quanta::Clock::new();

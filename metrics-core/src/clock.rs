@@ -70,6 +70,13 @@ pub(crate) fn seconds_per_tick() -> f64 {
     tick_clock().seconds_per_tick
 }
 
+/// `ticks` in seconds, as a histogram's sum adds them up.
+pub(crate) fn seconds(ticks: u64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let ticks = ticks as f64;
+    ticks * seconds_per_tick()
+}
+
 /// `ticks` as a duration.
 pub(crate) fn duration(ticks: u64) -> Duration {
     tick_clock().clock.delta(0, ticks)

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::clock;
 use crate::gauge::add_f64;
@@ -204,11 +204,16 @@ impl Histogram {
         self.observe(d.as_secs_f64());
     }
 
-    /// Starts a timer that records the elapsed seconds when dropped.
+    /// Starts a timer that records the elapsed seconds when dropped (or [stopped]). It reads
+    /// the clock of `#[instrument_latency]`: the CPU's time-stamp counter where it is usable
+    /// (about 8 ns a reading, against 17 ns or more for `Instant::now`), calibrated against the
+    /// OS clock on the first use in the process, and the OS monotonic clock elsewhere.
+    ///
+    /// [stopped]: HistogramTimer::stop
     pub fn start_timer(&self) -> HistogramTimer<'_> {
         HistogramTimer {
             histogram: self,
-            start: Instant::now(),
+            start: clock::now(),
             armed: true,
         }
     }
@@ -262,9 +267,7 @@ impl Histogram {
         if ticks == 0 {
             return seconds;
         }
-        #[allow(clippy::cast_precision_loss)]
-        let in_ticks = ticks as f64 * clock::seconds_per_tick();
-        seconds + in_ticks
+        seconds + clock::seconds(ticks)
     }
 
     /// The number of recorded observations.
@@ -330,17 +333,18 @@ pub struct HistogramSnapshot {
 #[derive(Debug)]
 pub struct HistogramTimer<'a> {
     histogram: &'a Histogram,
-    start: Instant,
+    /// The clock's raw reading at the start (see `crate::clock`).
+    start: u64,
     armed: bool,
 }
 
 impl HistogramTimer<'_> {
-    /// Records now and returns the elapsed time.
+    /// Records now and returns the elapsed time: the duration added to the histogram's sum.
     pub fn stop(mut self) -> Duration {
         self.armed = false;
-        let elapsed = self.start.elapsed();
-        self.histogram.observe_duration(elapsed);
-        elapsed
+        let ticks = clock::ticks_since(self.start);
+        self.histogram.observe_ticks(ticks);
+        Duration::from_secs_f64(clock::seconds(ticks))
     }
 
     /// Drops the timer without recording anything.
@@ -352,7 +356,7 @@ impl HistogramTimer<'_> {
 impl Drop for HistogramTimer<'_> {
     fn drop(&mut self) {
         if self.armed {
-            self.histogram.observe_duration(self.start.elapsed());
+            self.histogram.observe_ticks(clock::ticks_since(self.start));
         }
     }
 }

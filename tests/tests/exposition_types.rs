@@ -169,6 +169,42 @@ fn histogram_timer_and_snapshot() {
     assert!((s.sum - 1.5 - elapsed.as_secs_f64()).abs() < 1e-9);
 }
 
+/// The timer reads the TSC (quanta) and records ticks: what it records and returns is still
+/// wall time in seconds, to within the TSC's calibration against the OS clock.
+#[test]
+fn histogram_timer_measures_wall_time() {
+    let h = Histogram::new();
+    let started = std::time::Instant::now();
+    let t = h.start_timer();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let elapsed = t.stop().as_secs_f64();
+    {
+        let _dropped = h.start_timer();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    let wall = started.elapsed().as_secs_f64();
+    assert!(
+        (0.03 * 0.999..=wall * 1.001).contains(&elapsed),
+        "{elapsed} {wall}"
+    );
+    let s = h.snapshot();
+    assert_eq!(s.count, 2);
+    assert!(
+        (0.06 * 0.999..=wall * 1.001).contains(&s.sum),
+        "{} {wall}",
+        s.sum
+    );
+    // Both above `0.025` (and, on any machine, below 10 s).
+    let le = |bound: f64| {
+        s.buckets
+            .iter()
+            .find(|b| b.upper_bound == bound)
+            .unwrap()
+            .cumulative_count
+    };
+    assert_eq!((le(0.025), le(10.0)), (0, 2), "{s:?}");
+}
+
 #[test]
 fn invalid_runtime_buckets_are_errors() {
     static UNSORTED: [f64; 2] = [2.0, 1.0];

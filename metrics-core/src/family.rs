@@ -10,7 +10,9 @@ use indexmap::IndexMap;
 use parking_lot::{Mutex, RwLock};
 
 use crate::label::{self, FixedLabels, LabelSet, LabelsOf};
-use crate::metric::{EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, Series};
+use crate::metric::{
+    EncodeMetric, FixedSeries, Metric, MetricEncoder, MetricKind, MetricOptions, Series,
+};
 
 /// The series cap of an open-ended family when `#[metric(max_series = N)]` does not set one.
 pub const DEFAULT_MAX_SERIES: usize = 10_000;
@@ -40,8 +42,8 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 pub struct Family<L: LabelSet, M: Series> {
     options: MetricOptions,
     max_series: usize,
-    /// Every series of a fixed-cardinality family; empty for an open-ended one.
-    fixed: Box<[M]>,
+    /// Every series of a fixed-cardinality family; none for an open-ended one.
+    fixed: FixedSeries<M>,
     /// The series of an open-ended family, with their labels rendered for the text formats.
     /// A scrape holds the read lock while it renders them.
     open: RwLock<IndexMap<L, OpenSeries<M>>>,
@@ -70,12 +72,22 @@ impl<M> Clone for OpenSeries<M> {
     }
 }
 
-fn shared<M>(series: &OpenSeries<M>) -> SeriesRef<'static, M> {
-    SeriesRef(SeriesRefInner::Shared(Arc::clone(&series.metric)))
+fn shared<'a, M: Series>(series: &OpenSeries<M>) -> M::Ref<'a> {
+    M::series_ref(SeriesRef(SeriesRefInner::Shared(Arc::clone(
+        &series.metric,
+    ))))
 }
 
 /// A series of a [`Family`]; dereferences to the metric.
 pub struct SeriesRef<'a, M>(SeriesRefInner<'a, M>);
+
+impl<'a, M> SeriesRef<'a, M> {
+    /// A series the family holds by value.
+    #[inline]
+    pub(crate) fn borrowed(metric: &'a M) -> Self {
+        Self(SeriesRefInner::Borrowed(metric))
+    }
+}
 
 enum SeriesRefInner<'a, M> {
     Borrowed(&'a M),
@@ -117,16 +129,24 @@ impl<L: LabelSet, M: Series> Family<L, M> {
         Self::build(&options)
     }
 
-    /// The series for `labels`, created if needed (or the overflow series past the cap).
+    /// The series for `labels`, created if needed (or the overflow series past the cap): a
+    /// [`SeriesRef`] that dereferences to the metric, or for counters a
+    /// [`CounterRef`](crate::CounterRef).
     #[inline]
-    pub fn with(&self, labels: &L) -> SeriesRef<'_, M> {
+    pub fn with(&self, labels: &L) -> M::Ref<'_> {
         if !L::OPEN_ENDED {
-            return SeriesRef(SeriesRefInner::Borrowed(&self.fixed[labels.fixed_index()]));
+            let index = labels.fixed_index();
+            // A derived `LabelSet` cannot fail this; a hand-written one could.
+            assert!(
+                index < L::FIXED_CARDINALITY,
+                "LabelSet::fixed_index is past FIXED_CARDINALITY"
+            );
+            return M::fixed_ref(&self.fixed, index);
         }
         self.with_open(labels)
     }
 
-    fn with_open(&self, labels: &L) -> SeriesRef<'_, M> {
+    fn with_open(&self, labels: &L) -> M::Ref<'_> {
         {
             let map = self.open.read();
             if let Some(series) = map.get(labels) {
@@ -172,18 +192,18 @@ impl<L: LabelSet, M: Series> Family<L, M> {
 
     /// A new series for `labels` when the family holds `len`, or the overflow series it
     /// records into instead.
-    fn new_series(&self, labels: &L, len: usize) -> Result<OpenSeries<M>, SeriesRef<'_, M>> {
+    fn new_series(&self, labels: &L, len: usize) -> Result<OpenSeries<M>, M::Ref<'_>> {
         let rendered = label::render(labels);
         let index = labels.fixed_index();
         if *rendered == *label::render_with(|out| L::encode_fixed(index, out)) {
             // Every open-ended value of `labels` reads `overflow`: they name the overflow
             // series, which must stay one series. Not a diverted record: its own labels.
-            return Err(SeriesRef(SeriesRefInner::Borrowed(
+            return Err(M::series_ref(SeriesRef::borrowed(
                 self.overflow_slot(index),
             )));
         }
         if len >= self.max_series {
-            return Err(SeriesRef(SeriesRefInner::Borrowed(
+            return Err(M::series_ref(SeriesRef::borrowed(
                 self.overflow_series(labels),
             )));
         }
@@ -213,7 +233,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     }
 
     /// The series for `labels` if it exists, without creating it.
-    pub fn get(&self, labels: &L) -> Option<SeriesRef<'_, M>> {
+    pub fn get(&self, labels: &L) -> Option<M::Ref<'_>> {
         if !L::OPEN_ENDED {
             return Some(self.with(labels));
         }
@@ -232,7 +252,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// always exists: it is reset to zero (Prometheus reads that as a counter reset).
     pub fn remove(&self, labels: &L) -> bool {
         if !L::OPEN_ENDED {
-            self.fixed[labels.fixed_index()].reset();
+            M::reset_fixed(&self.fixed, labels.fixed_index());
             return true;
         }
         let mut map = self.open.write();
@@ -243,8 +263,8 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// Removes every series (fixed-cardinality series are reset to zero). The count of
     /// diverted records is kept: it is a counter.
     pub fn clear(&self) {
-        for m in &*self.fixed {
-            m.reset();
+        for index in 0..self.fixed_len() {
+            M::reset_fixed(&self.fixed, index);
         }
         let mut map = self.open.write();
         self.pending.lock().clear();
@@ -264,7 +284,12 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             s.iter().filter(|(_, u)| u.load(Ordering::Relaxed)).count()
         });
         let map = self.open.read();
-        self.fixed.len() + map.len() + self.pending.lock().len() + overflow
+        self.fixed_len() + map.len() + self.pending.lock().len() + overflow
+    }
+
+    /// The number of fixed series: one per label combination, or none for open-ended labels.
+    fn fixed_len(&self) -> usize {
+        fixed_len_of::<L>()
     }
 
     /// Whether the family exports no series (only possible with open-ended labels).
@@ -296,9 +321,7 @@ impl<L: LabelSet, M: Series> fmt::Debug for Family<L, M> {
 
 impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
     fn encode(&self, encoder: &mut dyn MetricEncoder) {
-        for (i, m) in self.fixed.iter().enumerate() {
-            m.encode_series(&FixedLabels::<L>(i, PhantomData), encoder);
-        }
+        M::encode_fixed(&self.fixed, |i| FixedLabels::<L>(i, PhantomData), encoder);
         if !L::OPEN_ENDED {
             return;
         }
@@ -333,18 +356,21 @@ impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
     }
 }
 
+/// The number of fixed series of a family keyed by `L`.
+const fn fixed_len_of<L: LabelSet>() -> usize {
+    if L::OPEN_ENDED {
+        0
+    } else {
+        L::FIXED_CARDINALITY
+    }
+}
+
 impl<L: LabelSet, M: Series> Metric for Family<L, M> {
     const KIND: MetricKind = M::KIND;
     const LABEL_NAMES: &'static [&'static str] = L::NAMES;
 
     fn build(options: &MetricOptions) -> Self {
-        let fixed = if L::OPEN_ENDED {
-            Box::default()
-        } else {
-            (0..L::FIXED_CARDINALITY)
-                .map(|_| M::build(options))
-                .collect()
-        };
+        let fixed = M::build_fixed(options, fixed_len_of::<L>());
         Self {
             options: *options,
             max_series: options.max_series.unwrap_or(DEFAULT_MAX_SERIES),

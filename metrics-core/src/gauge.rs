@@ -82,6 +82,8 @@ impl Metric for Gauge {
 }
 
 impl Series for Gauge {
+    crate::metric::fixed_series_in_an_array!();
+
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.gauge(labels, self.get());
     }
@@ -167,6 +169,8 @@ impl Metric for FloatGauge {
 }
 
 impl Series for FloatGauge {
+    crate::metric::fixed_series_in_an_array!();
+
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.float_gauge(labels, self.get());
     }

@@ -379,6 +379,8 @@ impl Metric for Histogram {
 }
 
 impl Series for Histogram {
+    crate::metric::fixed_series_in_an_array!();
+
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.histogram(labels, self);
     }

@@ -93,7 +93,7 @@ pub mod rules;
 mod set;
 mod shard;
 
-pub use counter::Counter;
+pub use counter::{Counter, CounterRef};
 pub use family::{Family, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};

@@ -1,5 +1,7 @@
 //! The traits every metric type implements, and the encoder interface exposition formats implement.
 
+use crate::counter::CounterTable;
+use crate::family::SeriesRef;
 use crate::histogram::Histogram;
 use crate::label::LabelValueRef;
 pub use crate::rules::MetricKind;
@@ -41,6 +43,10 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
     note = "a `Family<Labels, M>` holds one `M` per label set: `Counter`, `Gauge`, `FloatGauge` or `Histogram`"
 )]
 pub trait Series: Metric + Sized {
+    /// What [`Family::with`](crate::Family::with) returns: a [`SeriesRef`] that dereferences to
+    /// the metric, or for counters a [`CounterRef`](crate::CounterRef).
+    type Ref<'a>;
+
     /// Hands the current value to `encoder`, with `labels`.
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder);
     /// Sets the value back to its initial state (what `Family::remove` does to a fixed series).
@@ -52,7 +58,89 @@ pub trait Series: Metric + Sized {
     fn build_compact(options: &MetricOptions) -> Self {
         Self::build(options)
     }
+
+    /// Builds the `n` series of a fixed-label family, in
+    /// [`LabelSet::fixed_index`](crate::LabelSet::fixed_index) order.
+    fn build_fixed(options: &MetricOptions, n: usize) -> FixedSeries<Self>;
+    /// Series `index` (`< n`) of a fixed-label family.
+    fn fixed_ref(fixed: &FixedSeries<Self>, index: usize) -> Self::Ref<'_>;
+    /// A series held apart from the fixed ones (open-ended labels, overflow series).
+    fn series_ref(series: SeriesRef<'_, Self>) -> Self::Ref<'_>;
+    /// Hands every fixed series to `encoder`, series `i` with `labels(i)`.
+    fn encode_fixed<E: EncodeLabels>(
+        fixed: &FixedSeries<Self>,
+        labels: impl Fn(usize) -> E,
+        encoder: &mut dyn MetricEncoder,
+    );
+    /// [`reset`](Self::reset)s fixed series `index`.
+    fn reset_fixed(fixed: &FixedSeries<Self>, index: usize);
 }
+
+/// Every series of a fixed-label family, one per label combination: an array of the metric,
+/// or for [`Counter`](crate::Counter)s a table of per-thread rows (see the crate docs,
+/// "Storage"). Both are fields, the unused one empty, so that naming a `Family` of a type that
+/// is not a [`Series`] is one error, not one per trait the compiler then checks.
+pub struct FixedSeries<M> {
+    pub(crate) each: Box<[M]>,
+    pub(crate) counters: CounterTable,
+}
+
+impl<M> FixedSeries<M> {
+    /// Series as an array of `M`.
+    pub(crate) fn each(each: Box<[M]>) -> Self {
+        Self {
+            each,
+            counters: CounterTable::new(0),
+        }
+    }
+}
+
+/// The fixed series of a family as an array of the metric: the `Series` items of every metric
+/// without a layout of its own.
+macro_rules! fixed_series_in_an_array {
+    () => {
+        type Ref<'a> = $crate::SeriesRef<'a, Self>;
+
+        fn build_fixed(
+            options: &$crate::MetricOptions,
+            n: usize,
+        ) -> $crate::metric::FixedSeries<Self> {
+            $crate::metric::FixedSeries::each(
+                (0..n)
+                    .map(|_| <Self as $crate::Metric>::build(options))
+                    .collect(),
+            )
+        }
+
+        #[inline]
+        fn fixed_ref(
+            fixed: &$crate::metric::FixedSeries<Self>,
+            index: usize,
+        ) -> $crate::SeriesRef<'_, Self> {
+            $crate::SeriesRef::borrowed(&fixed.each[index])
+        }
+
+        #[inline]
+        fn series_ref(series: $crate::SeriesRef<'_, Self>) -> $crate::SeriesRef<'_, Self> {
+            series
+        }
+
+        fn encode_fixed<E: $crate::metric::EncodeLabels>(
+            fixed: &$crate::metric::FixedSeries<Self>,
+            labels: impl Fn(usize) -> E,
+            encoder: &mut dyn $crate::metric::MetricEncoder,
+        ) {
+            for (i, m) in fixed.each.iter().enumerate() {
+                m.encode_series(&labels(i), encoder);
+            }
+        }
+
+        fn reset_fixed(fixed: &$crate::metric::FixedSeries<Self>, index: usize) {
+            fixed.each[index].reset();
+        }
+    };
+}
+pub(crate) use fixed_series_in_an_array;
 
 /// The object-safe part of a metric: what an exposition needs to read it.
 pub trait EncodeMetric: Send + Sync {

@@ -83,6 +83,13 @@ impl Shard {
         }
     }
 
+    /// The current thread's shard index as it stands, without claiming a slot: `< SLOTS` for
+    /// an exclusive slot, [`SHARED`], or a larger value before the thread's first record.
+    #[inline]
+    pub(crate) fn current_index_unclaimed() -> usize {
+        usize::from(SHARD.with(Cell::get))
+    }
+
     /// The shard index, `< SHARDS`.
     #[inline]
     pub(crate) fn index(self) -> usize {

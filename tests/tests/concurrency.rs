@@ -116,6 +116,11 @@ fn scrapes_during_recording_are_monotonic_and_self_consistent() {
             thread::spawn(move || {
                 for i in 0..50_000 {
                     m.events_total.inc();
+                    m.kinds_total
+                        .with(&KindLabels {
+                            kind: [Kind::A, Kind::B, Kind::C][i % 3],
+                        })
+                        .inc();
                     m.values_seconds.observe((i % 7) as f64);
                 }
             })
@@ -125,6 +130,7 @@ fn scrapes_during_recording_are_monotonic_and_self_consistent() {
         let done = Arc::clone(&done);
         thread::spawn(move || {
             let mut last_events = 0u64;
+            let mut last_kinds = [0u64; 3];
             let mut scrapes = 0;
             while !done.load(Ordering::Relaxed) || scrapes == 0 {
                 let text = metrics_export::encode_text(&registry);
@@ -141,6 +147,11 @@ fn scrapes_during_recording_are_monotonic_and_self_consistent() {
                     "counter went back: {events} < {last_events}"
                 );
                 last_events = events;
+                for (kind, last) in ["A", "B", "C"].iter().zip(&mut last_kinds) {
+                    let now = value(&format!("kinds_total{{kind=\"{kind}\"}} "));
+                    assert!(now >= *last, "kind {kind} went back: {now} < {last}");
+                    *last = now;
+                }
                 let buckets: Vec<u64> = ["1", "2", "4", "+Inf"]
                     .iter()
                     .map(|le| value(&format!("values_seconds_bucket{{le=\"{le}\"}} ")))
@@ -159,6 +170,13 @@ fn scrapes_during_recording_are_monotonic_and_self_consistent() {
     assert!(scraper.join().unwrap() > 0);
     assert_eq!(m.events_total.get(), 100_000);
     assert_eq!(m.values_seconds.count(), 100_000);
+    // 50,000 records per writer, kinds in turn: 16,667 A, 16,667 B and 16,666 C each.
+    for (kind, per_writer) in [(Kind::A, 16_667), (Kind::B, 16_667), (Kind::C, 16_666)] {
+        assert_eq!(
+            m.kinds_total.with(&KindLabels { kind }).get(),
+            2 * per_writer
+        );
+    }
 }
 
 /// Threads come and go, many more over time than there are exclusive per-thread slots, while

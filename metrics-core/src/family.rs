@@ -20,7 +20,8 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 /// A labeled metric: one series of `M` per value of the label set `L`.
 ///
 /// **Fixed-cardinality labels** (derived enums, `bool`): every combination has its series from
-/// the start, in an array indexed by the label values. Recording does not hash, lock or
+/// the start, in an array indexed by the label values (for counters, a table of per-thread rows
+/// with a word per series; see the crate docs, "Storage"). Recording does not hash, lock or
 /// allocate, and every combination is exported at zero from the first scrape, so `rate()` and
 /// alerts work before the first event.
 ///
@@ -132,6 +133,11 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// The series for `labels`, created if needed (or the overflow series past the cap): a
     /// [`SeriesRef`] that dereferences to the metric, or for counters a
     /// [`CounterRef`](crate::CounterRef).
+    ///
+    /// # Panics
+    ///
+    /// If a hand-written [`LabelSet`] returns a `fixed_index` at or past its
+    /// `FIXED_CARDINALITY` (a derived one cannot).
     #[inline]
     pub fn with(&self, labels: &L) -> M::Ref<'_> {
         if !L::OPEN_ENDED {

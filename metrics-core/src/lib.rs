@@ -52,6 +52,12 @@
 //!   slot records, the counter grows 8 shard lines (one per slot, allocated then) and every
 //!   thread, the owner included, records in its own line from then on; the owner's word is
 //!   frozen, so no thread reads a line that another writes.
+//! - The counters of a fixed-label [`Family`] are one table: a row per shard, a word per series,
+//!   each row padded with 7 words at both ends so that no line holds words of two rows. A
+//!   thread's words for every series of the family are adjacent, so recording 18 series writes
+//!   3 or 4 lines instead of 18, and a scrape, which reads every row, takes that many lines from
+//!   a recording thread's core instead of one per series (it sums the table row by row, so each
+//!   line moves once per scrape). [`Family::with`] hands out a [`CounterRef`] into it.
 //! - A [`Histogram`] has its 8 shards from the start: a row of lines per slot holding its bucket
 //!   counts and sum (in seconds, plus one in clock ticks for `#[instrument_latency]`, see
 //!   [`instrument_latency`]), plus a row for the reset base.
@@ -71,11 +77,12 @@
 //!
 //! What it costs: memory. A counter recorded by one thread at a time is 64 bytes (measured,
 //! the fastest peer, pads every series to 128); recorded by two or more threads at once it is
-//! 576, or 128 for a compact one. A 12-bucket histogram is 9 rows of 2 lines, 1,152 bytes
-//! (compact: 256). `S = 8` shards is fixed at
-//! compile time so the hot path has no indirection and [`Counter::new`] stays a `const fn`;
-//! 7 exclusive slots cover the recording threads of most services. `BENCHMARKS.md` has the
-//! figures beside the peer crates.
+//! 576, or 128 for a compact one. A fixed-label family of `n` counters is
+//! `8 × (n + 14) + n` words whatever the number of threads: 122 bytes per series for 18 series.
+//! A 12-bucket histogram is 9 rows of 2 lines, 1,152 bytes (compact: 256). `S = 8` shards is
+//! fixed at compile time so the hot path has no indirection and [`Counter::new`] stays a
+//! `const fn`; 7 exclusive slots cover the recording threads of most services.
+//! `BENCHMARKS.md` has the figures beside the peer crates.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

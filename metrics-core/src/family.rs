@@ -7,6 +7,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
+
+/// How an open-ended family hashes label sets: foldhash, seeded at random per family. A
+/// series lookup hashes the label values on every record, and SipHash (the standard
+/// library's) costs more than the rest of the record; a random seed still keeps chosen label
+/// values from colliding on purpose, and the series cap bounds the map whatever they are.
+type SeriesHasher = foldhash::fast::RandomState;
 use parking_lot::{Mutex, RwLock};
 
 use crate::label::{self, FixedLabels, LabelSet, LabelsOf};
@@ -47,7 +53,7 @@ pub struct Family<L: LabelSet, M: Series> {
     fixed: FixedSeries<M>,
     /// The series of an open-ended family, with their labels rendered for the text formats.
     /// A scrape holds the read lock while it renders them.
-    open: RwLock<IndexMap<L, OpenSeries<M>>>,
+    open: RwLock<IndexMap<L, OpenSeries<M>, SeriesHasher>>,
     /// Series created while a scrape held `open`: a recorder never waits for a scrape. Moved
     /// into `open` by the next creation that gets the write lock at once (under both locks, so
     /// a series is always in exactly one of the two).
@@ -381,7 +387,7 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
             options: *options,
             max_series: options.max_series.unwrap_or(DEFAULT_MAX_SERIES),
             fixed,
-            open: RwLock::new(IndexMap::new()),
+            open: RwLock::new(IndexMap::default()),
             pending: Mutex::new(Vec::new()),
             overflow: OnceLock::new(),
             diverted: AtomicU64::new(0),

@@ -244,6 +244,14 @@ mod ours {
         pub requests_total: Family<RequestLabels, Counter>,
     }
 
+    /// The scraper case with one unlabeled counter: one cache line for the scraper to read.
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "bench_scrape_one", global = false)]
+    pub struct ScrapeOneMetrics {
+        /// Requests.
+        pub requests_total: Counter,
+    }
+
     /// The scraper case with open-ended labels (the same 18 combinations as strings).
     #[derive(MetricSet)]
     #[metric_set(prefix = "bench_scrape_open", global = false)]
@@ -812,6 +820,25 @@ fn scraper(c: &mut Criterion) {
         bench_threads(&mut g, "with-1ms", 1, work, &no_upkeep)
     });
 
+    // Ours, one unlabeled counter: each scrape reads one line, the least any scrape of a
+    // current value can move.
+    let m = Arc::new(ours::ScrapeOneMetrics::default());
+    let registry = metrics_core::Registry::new();
+    registry.register(Arc::clone(&m));
+    let work = |_: usize, n: u64| {
+        let c = &m.requests_total;
+        for _ in 0..n {
+            black_box(c).inc();
+        }
+    };
+    let scrape = || {
+        black_box(metrics_export::encode_text(&registry));
+    };
+    bench_threads(&mut g, "unlabeled-without", 1, work, &no_upkeep);
+    with_scraper(scrape, || {
+        bench_threads(&mut g, "unlabeled-with", 1, work, &no_upkeep)
+    });
+
     // Ours, open-ended labels (the same 18 combinations as &'static str).
     let m = Arc::new(ours::ScrapeOpenMetrics::default());
     let registry = metrics_core::Registry::new();
@@ -827,6 +854,37 @@ fn scraper(c: &mut Criterion) {
     bench_threads(&mut g, "open-without", 1, work, &no_upkeep);
     with_scraper(scrape, || {
         bench_threads(&mut g, "open-with", 1, work, &no_upkeep)
+    });
+
+    // prometheus-client, one unlabeled counter.
+    let c = prometheus_client::metrics::counter::Counter::<u64>::default();
+    let mut pcreg = prometheus_client::registry::Registry::default();
+    pcreg.register("bench_scrape_one_requests", "Requests.", c.clone());
+    let work = |_: usize, n: u64| {
+        for _ in 0..n {
+            black_box(&c).inc();
+        }
+    };
+    let scrape = || {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &pcreg).unwrap();
+        black_box(out);
+    };
+    bench_threads(
+        &mut g,
+        "prometheus-client-unlabeled-without",
+        1,
+        work,
+        &no_upkeep,
+    );
+    with_scraper(scrape, || {
+        bench_threads(
+            &mut g,
+            "prometheus-client-unlabeled-with",
+            1,
+            work,
+            &no_upkeep,
+        )
     });
 
     // prometheus-client, the same family; its scraper encodes OpenMetrics.

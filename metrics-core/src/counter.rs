@@ -255,13 +255,13 @@ impl Series for Counter {
 }
 
 /// The counters of a fixed-label [`Family`](crate::Family), laid out together: one row of
-/// words per shard, a word per series, each row padded to whole cache lines.
+/// words per shard, a word per series, with [`PAD`] words before and after the series.
 ///
 /// A thread's words for every series of the family are adjacent, in its own row: recording
 /// any series is a plain load and store in memory no other thread writes, as for a sharded
-/// [`Counter`], and a scrape, which must read every row, takes `ceil(n / 8)` lines from each
-/// recording thread instead of one per series (see the crate docs, "Storage"). A scrape reads
-/// a row at a time, so each line moves once.
+/// [`Counter`], and a scrape, which must read every row, takes at most `n / 8 + 2` lines from
+/// each recording thread instead of one per series (see the crate docs, "Storage"). A scrape
+/// reads a row at a time, so each line moves once.
 pub(crate) struct CounterTable {
     /// One row per exclusive slot: slot `s` counts series `i` in `rows[s][i + PAD]`.
     rows: [Box<[AtomicU64]>; SLOTS],

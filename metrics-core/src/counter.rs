@@ -448,6 +448,18 @@ mod tests {
     use super::*;
     use crate::shard::SHARD_BYTES;
 
+    /// Collects the counter values an encoding hands out.
+    struct Collect(Vec<u64>);
+
+    impl MetricEncoder for Collect {
+        fn counter(&mut self, _: &dyn EncodeLabels, v: u64) {
+            self.0.push(v);
+        }
+        fn gauge(&mut self, _: &dyn EncodeLabels, _: i64) {}
+        fn float_gauge(&mut self, _: &dyn EncodeLabels, _: f64) {}
+        fn histogram(&mut self, _: &dyn EncodeLabels, _: &crate::Histogram) {}
+    }
+
     /// The cache lines holding a row's series.
     fn lines_of(row: &[AtomicU64], series: usize) -> std::ops::RangeInclusive<usize> {
         let line = |w: &AtomicU64| std::ptr::from_ref(w) as usize / SHARD_BYTES;
@@ -539,16 +551,9 @@ mod tests {
     fn an_empty_table_allocates_nothing_and_encodes_nothing() {
         let table = CounterTable::new(0);
         assert!(table.rows.iter().all(|r| r.is_empty()) && table.shared.is_empty());
-        struct Fail;
-        impl MetricEncoder for Fail {
-            fn counter(&mut self, _: &dyn EncodeLabels, _: u64) {
-                panic!("no series")
-            }
-            fn gauge(&mut self, _: &dyn EncodeLabels, _: i64) {}
-            fn float_gauge(&mut self, _: &dyn EncodeLabels, _: f64) {}
-            fn histogram(&mut self, _: &dyn EncodeLabels, _: &crate::Histogram) {}
-        }
-        table.encode(|_| NoLabels, &mut Fail);
+        let mut out = Collect(Vec::new());
+        table.encode(|_| NoLabels, &mut out);
+        assert!(out.0.is_empty());
     }
 
     #[test]
@@ -558,15 +563,6 @@ mod tests {
             table.inc_by(i, i as u64);
         }
         table.reset(3);
-        struct Collect(Vec<u64>);
-        impl MetricEncoder for Collect {
-            fn counter(&mut self, _: &dyn EncodeLabels, v: u64) {
-                self.0.push(v);
-            }
-            fn gauge(&mut self, _: &dyn EncodeLabels, _: i64) {}
-            fn float_gauge(&mut self, _: &dyn EncodeLabels, _: f64) {}
-            fn histogram(&mut self, _: &dyn EncodeLabels, _: &crate::Histogram) {}
-        }
         let mut out = Collect(Vec::new());
         table.encode(|_| NoLabels, &mut out);
         let expected: Vec<u64> = (0..150).map(|i| if i == 3 { 0 } else { i }).collect();

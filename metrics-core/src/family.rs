@@ -275,7 +275,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// Removes every series (fixed-cardinality series are reset to zero). The count of
     /// diverted records is kept: it is a counter.
     pub fn clear(&self) {
-        for index in 0..self.fixed_len() {
+        for index in 0..fixed_len_of::<L>() {
             M::reset_fixed(&self.fixed, index);
         }
         let mut map = self.open.write();
@@ -296,12 +296,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             s.iter().filter(|(_, u)| u.load(Ordering::Relaxed)).count()
         });
         let map = self.open.read();
-        self.fixed_len() + map.len() + self.pending.lock().len() + overflow
-    }
-
-    /// The number of fixed series: one per label combination, or none for open-ended labels.
-    fn fixed_len(&self) -> usize {
-        fixed_len_of::<L>()
+        fixed_len_of::<L>() + map.len() + self.pending.lock().len() + overflow
     }
 
     /// Whether the family exports no series (only possible with open-ended labels).

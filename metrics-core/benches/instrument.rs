@@ -35,7 +35,7 @@ fn instrumented(x: u64) -> u64 {
 #[inline(never)]
 #[instrument_latency]
 fn instrumented_result(x: u64) -> Result<u64, u64> {
-    if x % 2 == 0 {
+    if x.is_multiple_of(2) {
         Ok(x)
     } else {
         Err(x)

@@ -148,7 +148,7 @@ impl Shortest {
     /// the even one, where Rust takes the one above: `2121535200372724.25` is `...242` in Go
     /// and `...243` in Rust. Rare, but then the last digit differs.
     fn break_tie(&mut self, f: f64) {
-        if self.len == 0 || self.digits[self.len - 1] % 2 == 0 {
+        if self.len == 0 || self.digits[self.len - 1].is_multiple_of(2) {
             return;
         }
         let (d, scale) = self.integer();
@@ -170,7 +170,7 @@ impl Shortest {
     }
 
     fn set(&mut self, mut d: u64, mut scale: i32) {
-        while d % 10 == 0 && d > 0 {
+        while d.is_multiple_of(10) && d > 0 {
             d /= 10;
             scale += 1;
         }
@@ -359,7 +359,7 @@ mod tests {
             state ^= state >> 27;
             let bits = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 1;
             // Every other value between 2^48 and 2^64, where exact halfway ties are common.
-            let bits = if values.len() % 2 == 0 {
+            let bits = if values.len().is_multiple_of(2) {
                 bits
             } else {
                 (bits & ((1 << 52) - 1)) | ((1023 + 48 + (bits >> 60)) << 52)

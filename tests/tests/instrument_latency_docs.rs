@@ -19,7 +19,7 @@ pub mod latency_docs {
     /// When `key` is a multiple of 4.
     #[instrument_latency]
     pub fn lookup(key: u64) -> Result<u64, String> {
-        if key % 4 == 0 {
+        if key.is_multiple_of(4) {
             Err(format!("no key {key}"))
         } else {
             Ok(key * 2)

@@ -14,9 +14,11 @@ pub fn expand(instrumented: Instrumented) -> TokenStream {
     match instrumented.item {
         Item::Fn { item, function } => {
             let p = private(function.krate.as_ref().unwrap_or(krate));
+            // A free function's modifiers print nothing (syn's own printer skips them).
             let syn::ItemFn {
                 attrs,
                 vis,
+                modifiers: _,
                 sig,
                 block,
             } = *item;
@@ -38,10 +40,11 @@ pub fn expand(instrumented: Instrumented) -> TokenStream {
                 let syn::ImplItemFn {
                     attrs,
                     vis,
-                    defaultness,
+                    modifiers,
                     sig,
                     block,
                 } = method;
+                let defaultness = &modifiers.defaultness;
                 let boxed = BoxedFuture::of(sig, block).is_some();
                 let doc = doc(&function, attrs, sig, boxed, &p);
                 let body = body(&function, sig, block, &p);
@@ -237,10 +240,12 @@ fn boxed_body(function: &Function, boxed: BoxedFuture<'_>, p: &TokenStream) -> T
     let ret = Ident::new("__metrics_ret", Span::mixed_site());
     let (callsite, sink) = callsite_and_sink(function, true, p);
     let output = inferred_impl_trait(boxed.output.clone());
+    // `modifiers` has nothing to print yet (syn's own printer skips it).
     let syn::ExprAsync {
         attrs,
         async_token,
         capture,
+        modifiers: _,
         block,
     } = boxed.future;
     let pinned = output_pinned(&output, block, p);
@@ -293,6 +298,7 @@ fn inferred_impl_trait(mut ty: Type) -> Type {
         fn visit_type_mut(&mut self, ty: &mut Type) {
             if let Type::ImplTrait(it) = ty {
                 *ty = Type::Infer(syn::TypeInfer {
+                    attrs: Vec::new(),
                     underscore_token: syn::Token![_](it.impl_token.span),
                 });
             } else {

@@ -88,6 +88,7 @@
 
 mod clock;
 mod counter;
+#[doc(hidden)]
 pub mod escape;
 mod family;
 mod gauge;
@@ -96,6 +97,7 @@ mod instrument;
 mod label;
 mod metric;
 mod registry;
+#[doc(hidden)]
 pub mod rules;
 mod set;
 mod shard;
@@ -141,7 +143,7 @@ pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 /// [`Registry::global`] export the set.
 ///
 /// Names, units, suffixes, help, buckets and label names are checked at compile time against
-/// [`rules`]; each error points at the offending token.
+/// the Prometheus naming rules; each error points at the offending token.
 #[cfg(feature = "derive")]
 pub use metrics_derive::MetricSet;
 
@@ -258,6 +260,7 @@ pub use metrics_derive::instrument_latency;
 /// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the
 /// same at compile time.
 pub mod buckets {
+    pub use crate::rules::BucketError;
     pub use crate::rules::DEFAULT_BUCKETS as DEFAULT;
     pub use crate::rules::{exponential_buckets as exponential, linear_buckets as linear};
 }

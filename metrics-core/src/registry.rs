@@ -213,7 +213,7 @@ impl Registry {
             if let Err(reason) = rules::check_label_name(name) {
                 return Err(RegistryError::InvalidLabel {
                     set: info.name,
-                    reason,
+                    reason: reason.to_string(),
                 });
             }
             // The overflow self-metric puts the instance labels before its own `metric` label.

@@ -5,7 +5,63 @@
 //! The rules follow the Prometheus naming practice and what `promtool check metrics` lints, so a
 //! program whose declarations pass them exports lint-clean metrics.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+
+/// A declaration that breaks a rule: what is wrong and, when one name fixes it, that name.
+/// `Display` writes both: "counter name `resumes` must end in `_total`: write `resumes_total`".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    /// What is wrong, and what to do when no single name fixes it.
+    pub message: String,
+    /// The name to write instead.
+    pub suggestion: Option<Suggestion>,
+}
+
+/// The name a [`RuleError`] suggests, as its message offers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// How the name is offered: `write` or `name the metric`.
+    pub verb: &'static str,
+    /// The whole name: for a metric, its prefix included.
+    pub name: String,
+    /// What follows the name: ` or another name`, ` (and record in seconds)`, or nothing.
+    pub note: String,
+}
+
+impl RuleError {
+    fn new(message: impl Into<String>) -> Self {
+        RuleError {
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+
+    /// `message: write `name``.
+    fn write(message: impl Into<String>, name: impl Into<String>) -> Self {
+        Self::new(message).suggest("write", name, "")
+    }
+
+    fn suggest(mut self, verb: &'static str, name: impl Into<String>, note: &str) -> Self {
+        self.suggestion = Some(Suggestion {
+            verb,
+            name: name.into(),
+            note: note.to_owned(),
+        });
+        self
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(s) = &self.suggestion {
+            write!(f, ": {} `{}`{}", s.verb, s.name, s.note)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RuleError {}
 
 /// The kind of a metric, as the exposition formats name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -112,105 +168,135 @@ const UNIT_PREFIXES: [&str; 18] = [
 /// Time units that are not the base unit `seconds`.
 const TIME_UNITS: [&str; 5] = ["minutes", "hours", "days", "weeks", "years"];
 
-fn check_identifier(what: &str, name: &str) -> Result<(), String> {
+fn check_identifier(what: &str, name: &str) -> Result<(), RuleError> {
     let Some(first) = name.chars().next() else {
-        return Err(format!("{what} is empty"));
+        return Err(RuleError::new(format!("{what} is empty")));
     };
     if first.is_ascii_digit() {
-        return Err(format!(
-            "{what} `{name}` starts with a digit; names start with a letter or `_`: write `_{name}`"
+        return Err(RuleError::write(
+            format!("{what} `{name}` starts with a digit; names start with a letter or `_`"),
+            format!("_{name}"),
         ));
     }
     if name.contains(':') {
-        return Err(format!(
-            "{what} `{name}` contains `:`, which Prometheus reserves for recording rules: write `{}`",
-            name.replace(':', "_")
+        return Err(RuleError::write(
+            format!("{what} `{name}` contains `:`, which Prometheus reserves for recording rules"),
+            name.replace(':', "_"),
         ));
     }
     if name.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!(
-            "{what} `{name}` must be snake_case: write `{}`",
-            to_snake_case(name)
+        // A leading `_` is allowed, and kept; other ASCII punctuation (`-`, `.`) separates words.
+        let rest = name.trim_start_matches('_');
+        let underscores = &name[..name.len() - rest.len()];
+        let rest = rest.replace(|c: char| c.is_ascii_punctuation(), "_");
+        return Err(RuleError::write(
+            format!("{what} `{name}` must be snake_case"),
+            format!("{underscores}{}", to_snake_case(&rest)),
         ));
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
     {
-        return Err(format!(
+        return Err(RuleError::new(format!(
             "{what} `{name}` contains `{}`; only lowercase ASCII letters, digits and `_` are allowed",
             bad.escape_default()
-        ));
+        )));
     }
     if name.starts_with("__") {
-        return Err(format!(
-            "{what} `{name}` starts with `__`, which Prometheus reserves for internal use: write `{}`",
-            name.trim_start_matches('_')
+        return Err(RuleError::write(
+            format!("{what} `{name}` starts with `__`, which Prometheus reserves for internal use"),
+            name.trim_start_matches('_'),
         ));
     }
     Ok(())
 }
 
-/// `fooBar-baz` to `foo_bar_baz`: the suggestion for a name that is not snake_case.
-pub fn to_snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            if prev_lower {
-                out.push('_');
+/// The words of an identifier: split at `_`, before an uppercase letter that follows a lowercase
+/// one or a digit, and before the last capital of a run followed by a lowercase letter
+/// (`HTTPError` is `HTTP`, `Error`).
+pub fn words(ident: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = ident.char_indices().collect();
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        if c == '_' {
+            if let Some(from) = start.take() {
+                words.push(&ident[from..at]);
             }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = false;
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
-            out.push('_');
-            prev_lower = false;
+            continue;
         }
+        let boundary = c.is_uppercase()
+            && start.is_some()
+            && (chars[i - 1].1.is_lowercase()
+                || chars[i - 1].1.is_ascii_digit()
+                || chars.get(i + 1).is_some_and(|&(_, n)| n.is_lowercase()));
+        if boundary {
+            if let Some(from) = start {
+                words.push(&ident[from..at]);
+            }
+            start = Some(at);
+        }
+        start.get_or_insert(at);
     }
-    out
+    if let Some(from) = start {
+        words.push(&ident[from..]);
+    }
+    words
+}
+
+/// `HTTPError` to `http_error`: the [`words`], lowercase, joined by `_`. The derive's
+/// `rename_all = "snake_case"`, and the suggestion for a name that is not snake_case.
+pub fn to_snake_case(ident: &str) -> String {
+    words(ident)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Checks a `#[metric_set(prefix = "...")]`.
-pub fn check_prefix(prefix: &str) -> Result<(), String> {
+pub fn check_prefix(prefix: &str) -> Result<(), RuleError> {
     check_identifier("metric prefix", prefix)?;
     if prefix.ends_with('_') {
-        return Err(format!(
-            "metric prefix `{prefix}` ends with `_`; the prefix is joined to each name with one `_`: write `{}`",
-            prefix.trim_end_matches('_')
+        return Err(RuleError::write(
+            format!("metric prefix `{prefix}` ends with `_`; the prefix is joined to each name with one `_`"),
+            prefix.trim_end_matches('_'),
         ));
     }
     Ok(())
 }
 
 /// Checks a full metric name (prefix included) for a metric of `kind`: characters, reserved
-/// suffixes, the `_total` rule, type words and units. The message says what to write instead.
-pub fn check_metric_name(name: &str, kind: MetricKind) -> Result<(), String> {
+/// suffixes, the `_total` rule, type words and units. The error says what to write instead.
+pub fn check_metric_name(name: &str, kind: MetricKind) -> Result<(), RuleError> {
     check_identifier("metric name", name)?;
     if name.ends_with('_') {
-        return Err(format!(
-            "metric name `{name}` ends with `_`: write `{}`",
-            name.trim_end_matches('_')
+        return Err(RuleError::write(
+            format!("metric name `{name}` ends with `_`"),
+            name.trim_end_matches('_'),
         ));
     }
     let kind_name = kind.as_str();
     match kind {
         MetricKind::Counter => {
             if !name.ends_with("_total") {
-                return Err(format!(
-                    "counter name `{name}` must end in `_total`: write `{name}_total`"
+                return Err(RuleError::write(
+                    format!("counter name `{name}` must end in `_total`"),
+                    format!("{name}_total"),
                 ));
             }
             if name == "_total" {
-                return Err("counter name `_total` has nothing before `_total`".to_owned());
+                return Err(RuleError::new(
+                    "counter name `_total` has nothing before `_total`",
+                ));
             }
         }
         MetricKind::Gauge | MetricKind::Histogram => {
             if let Some(stem) = name.strip_suffix("_total") {
-                return Err(format!(
-                    "{kind_name} name `{name}` ends in `_total`, which is reserved for counters: write `{stem}`"
+                return Err(RuleError::write(
+                    format!("{kind_name} name `{name}` ends in `_total`, which is reserved for counters"),
+                    stem,
                 ));
             }
         }
@@ -225,17 +311,18 @@ pub fn check_metric_name(name: &str, kind: MetricKind) -> Result<(), String> {
                 } else {
                     "histograms"
                 };
-                return Err(format!(
-                    "{kind_name} name `{name}` ends in `{suffix}`, which the exposition formats reserve for the samples of {owners}: write `{stem}` or another name"
-                ));
+                return Err(RuleError::new(format!(
+                    "{kind_name} name `{name}` ends in `{suffix}`, which the exposition formats reserve for the samples of {owners}"
+                ))
+                .suggest("write", stem, " or another name"));
             }
         }
     }
     for (word_kind, word) in TYPE_WORDS {
         if word_kind == kind && has_component(family, word) {
-            return Err(format!(
+            return Err(RuleError::new(format!(
                 "metric name `{name}` names its type `{word}`; the type is already in `# TYPE`: remove `{word}` from the name"
-            ));
+            )));
         }
     }
     check_units(name)
@@ -246,39 +333,48 @@ fn has_component(name: &str, word: &str) -> bool {
     name.split('_').any(|c| c == word)
 }
 
-fn check_units(name: &str) -> Result<(), String> {
+fn check_units(name: &str) -> Result<(), RuleError> {
     for (abbrev, base) in ABBREVIATED_UNITS {
         if has_component(name, abbrev) {
+            let message = format!(
+                "metric name `{name}` uses the abbreviated unit `{abbrev}`; Prometheus names spell out base units"
+            );
             // `m` is meters or minutes: no single name to suggest.
-            let write = if base.contains('`') {
-                format!("write `{base}`")
+            return Err(if base.contains('`') {
+                RuleError::new(format!("{message}: write `{base}`"))
             } else {
-                format!(
-                    "write `{}` (and record in {base})",
-                    replace_component(name, abbrev, base)
+                RuleError::new(message).suggest(
+                    "write",
+                    replace_component(name, abbrev, base),
+                    &format!(" (and record in {base})"),
                 )
-            };
-            return Err(format!(
-                "metric name `{name}` uses the abbreviated unit `{abbrev}`; Prometheus names spell out base units: {write}"
-            ));
+            });
         }
     }
     for base in BASE_UNITS {
         for prefix in UNIT_PREFIXES {
             let unit = format!("{prefix}{base}");
             if name.contains(&unit) {
-                return Err(format!(
-                    "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units: write `{}` (and record in {base})",
-                    name.replace(&unit, base)
+                return Err(RuleError::new(format!(
+                    "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units"
+                ))
+                .suggest(
+                    "write",
+                    name.replace(&unit, base),
+                    &format!(" (and record in {base})"),
                 ));
             }
         }
     }
     for unit in TIME_UNITS {
         if has_component(name, unit) {
-            return Err(format!(
-                "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units: write `{}` (and record in seconds)",
-                replace_component(name, unit, "seconds")
+            return Err(RuleError::new(format!(
+                "metric name `{name}` uses the unit `{unit}`; Prometheus uses base units"
+            ))
+            .suggest(
+                "write",
+                replace_component(name, unit, "seconds"),
+                " (and record in seconds)",
             ));
         }
     }
@@ -294,16 +390,16 @@ fn replace_component(name: &str, from: &str, to: &str) -> String {
 }
 
 /// Checks a `#[metric(unit = "...")]` against the metric's name: the name must already end with it.
-pub fn check_unit(name: &str, unit: &str, kind: MetricKind) -> Result<(), String> {
+pub fn check_unit(name: &str, unit: &str, kind: MetricKind) -> Result<(), RuleError> {
     if unit.is_empty()
         || !unit
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         || unit.starts_with('_')
     {
-        return Err(format!(
+        return Err(RuleError::new(format!(
             "unit `{unit}` is not a valid unit; units are lowercase words such as `seconds` or `bytes`"
-        ));
+        )));
     }
     let family = family_name(name, kind);
     if !family.ends_with(&format!("_{unit}")) {
@@ -311,29 +407,31 @@ pub fn check_unit(name: &str, unit: &str, kind: MetricKind) -> Result<(), String
             MetricKind::Counter => format!("{family}_{unit}_total"),
             _ => format!("{family}_{unit}"),
         };
-        return Err(format!(
-            "metric name `{name}` does not end with its unit `{unit}`; the unit never changes the name: name the metric `{suggestion}`"
-        ));
+        return Err(RuleError::new(format!(
+            "metric name `{name}` does not end with its unit `{unit}`; the unit never changes the name"
+        ))
+        .suggest("name the metric", suggestion, ""));
     }
     Ok(())
 }
 
 /// Checks a label name: characters, snake_case, the reserved `__` prefix.
-pub fn check_label_name(name: &str) -> Result<(), String> {
+pub fn check_label_name(name: &str) -> Result<(), RuleError> {
     check_identifier("label name", name)
 }
 
 /// Checks a label name for a family of `kind`: `le` belongs to histogram buckets.
-pub fn check_label_name_for(name: &str, kind: MetricKind) -> Result<(), String> {
+pub fn check_label_name_for(name: &str, kind: MetricKind) -> Result<(), RuleError> {
     check_label_name(name)?;
     if kind == MetricKind::Histogram && name == "le" {
-        return Err(
-            "label name `le` is reserved for the bucket bounds of histograms: rename the label"
-                .to_owned(),
-        );
+        return Err(RuleError::new(
+            "label name `le` is reserved for the bucket bounds of histograms: rename the label",
+        ));
     }
     if name == "quantile" {
-        return Err("label name `quantile` is reserved for summaries: rename the label".to_owned());
+        return Err(RuleError::new(
+            "label name `quantile` is reserved for summaries: rename the label",
+        ));
     }
     Ok(())
 }
@@ -346,6 +444,14 @@ pub struct BucketError {
     /// What is wrong and what to write instead.
     pub message: String,
 }
+
+impl fmt::Display for BucketError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BucketError {}
 
 /// Checks histogram bucket bounds: not empty, finite, not negative, strictly increasing.
 /// `+Inf` is implicit and must not be listed.
@@ -412,6 +518,16 @@ fn helper_error(argument: usize, message: String) -> HelperError {
     HelperError { argument, message }
 }
 
+/// A helper's arguments are a list that cannot be built: not the fault of any one bound.
+impl From<HelperError> for BucketError {
+    fn from(e: HelperError) -> Self {
+        BucketError {
+            index: None,
+            message: e.message,
+        }
+    }
+}
+
 /// Checks the arguments of `exponential(start, factor, count)`.
 pub fn check_exponential(start: f64, factor: f64, count: usize) -> Result<(), HelperError> {
     if !(start.is_finite() && start > 0.0) {
@@ -459,23 +575,31 @@ pub fn check_linear(start: f64, width: f64, count: usize) -> Result<(), HelperEr
 }
 
 /// `count` bounds `start, start * factor, start * factor², ...` (the `exponential(...)` helper).
-pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, String> {
-    check_exponential(start, factor, count).map_err(|e| e.message)?;
+///
+/// # Errors
+/// When `start` is not above 0, `factor` not above 1, `count` is 0, or the bounds, rounded to 12
+/// significant digits, are not finite and strictly increasing.
+pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>, BucketError> {
+    check_exponential(start, factor, count)?;
     let bounds: Vec<f64> = (0..count)
         .map(|i| round_bound(start * factor.powi(i32::try_from(i).unwrap_or(i32::MAX))))
         .collect();
-    check_buckets(&bounds).map_err(|e| e.message)?;
+    check_buckets(&bounds)?;
     Ok(bounds)
 }
 
 /// `count` bounds `start, start + width, start + 2 * width, ...` (the `linear(...)` helper).
-pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>, String> {
-    check_linear(start, width, count).map_err(|e| e.message)?;
+///
+/// # Errors
+/// When `start` is below 0, `width` not above 0, `count` is 0, or the bounds, rounded to 12
+/// significant digits, are not finite and strictly increasing.
+pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>, BucketError> {
+    check_linear(start, width, count)?;
     #[allow(clippy::cast_precision_loss)]
     let bounds: Vec<f64> = (0..count)
         .map(|i| round_bound(start + width * i as f64))
         .collect();
-    check_buckets(&bounds).map_err(|e| e.message)?;
+    check_buckets(&bounds)?;
     Ok(bounds)
 }
 
@@ -514,11 +638,73 @@ mod tests {
         ];
         for (name, kind, message) in bad {
             assert_eq!(
-                check_metric_name(name, kind).unwrap_err(),
+                check_metric_name(name, kind).unwrap_err().to_string(),
                 message,
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn suggestions_are_whole_names() {
+        let e = check_metric_name("app_resumes", MetricKind::Counter).unwrap_err();
+        assert_eq!(e.message, "counter name `app_resumes` must end in `_total`");
+        assert_eq!(
+            e.suggestion,
+            Some(Suggestion {
+                verb: "write",
+                name: "app_resumes_total".to_owned(),
+                note: String::new(),
+            })
+        );
+        let e = check_metric_name("app_latency_ms", MetricKind::Gauge).unwrap_err();
+        let s = e.suggestion.unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.note.as_str()),
+            ("app_latency_seconds", " (and record in seconds)")
+        );
+        let e = check_unit("app_sent_total", "bytes", MetricKind::Counter).unwrap_err();
+        let s = e.suggestion.unwrap();
+        assert_eq!(
+            (s.verb, s.name.as_str()),
+            ("name the metric", "app_sent_bytes_total")
+        );
+        let e = check_metric_name("queue_gauge", MetricKind::Gauge).unwrap_err();
+        assert_eq!(e.suggestion, None);
+        let e = check_metric_name("distance_m", MetricKind::Gauge).unwrap_err();
+        assert_eq!(e.suggestion, None);
+    }
+
+    #[test]
+    fn snake_case() {
+        let cases = [
+            ("queueDepth", "queue_depth"),
+            ("HTTPError", "http_error"),
+            ("HTTPRequests", "http_requests"),
+            ("RateLimit", "rate_limit"),
+            ("r#match", "r#match"),
+            ("V2Api", "v2_api"),
+            ("Api2Call", "api2_call"),
+            ("a__B", "a_b"),
+            ("already_snake", "already_snake"),
+            ("Été", "été"),
+            ("", ""),
+        ];
+        for (ident, snake) in cases {
+            assert_eq!(to_snake_case(ident), snake, "{ident}");
+        }
+        assert_eq!(words("HTTPError"), ["HTTP", "Error"]);
+        assert_eq!(words("_Leading"), ["Leading"]);
+        assert_eq!(
+            check_metric_name("fooBar-baz", MetricKind::Gauge)
+                .unwrap_err()
+                .to_string(),
+            "metric name `fooBar-baz` must be snake_case: write `foo_bar_baz`"
+        );
+        assert_eq!(
+            check_label_name("_privateCount").unwrap_err().to_string(),
+            "label name `_privateCount` must be snake_case: write `_private_count`"
+        );
     }
 
     #[test]
@@ -532,7 +718,9 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            check_unit("sent_total", "bytes", MetricKind::Counter).unwrap_err(),
+            check_unit("sent_total", "bytes", MetricKind::Counter)
+                .unwrap_err()
+                .to_string(),
             "metric name `sent_total` does not end with its unit `bytes`; the unit never changes the name: name the metric `sent_bytes_total`"
         );
         assert_eq!(check_label_name("reason"), Ok(()));
@@ -561,7 +749,13 @@ mod tests {
         );
         assert_eq!(linear_buckets(0.1, 0.1, 4).unwrap(), [0.1, 0.2, 0.3, 0.4]);
         assert_eq!(linear_buckets(0.0, 5.0, 3).unwrap(), [0.0, 5.0, 10.0]);
-        assert!(exponential_buckets(0.0, 2.0, 3).is_err());
+        assert_eq!(
+            exponential_buckets(0.0, 2.0, 3).unwrap_err(),
+            BucketError {
+                index: None,
+                message: "`exponential` needs a start above 0, got 0".to_owned(),
+            }
+        );
         assert!(exponential_buckets(1.0, 1.0, 3).is_err());
         assert!(linear_buckets(1.0, 1.0, 0).is_err());
         assert_eq!(check_exponential(0.0, 2.0, 3).unwrap_err().argument, 0);

@@ -1,4 +1,7 @@
-//! `rename_all` case conversions for `#[derive(LabelValue)]`.
+//! `rename_all` case conversions for `#[derive(LabelValue)]`. The words of an identifier and
+//! `snake_case` come from the rules, which the naming suggestions of `metrics-core` use too.
+
+use crate::rules::{to_snake_case, words};
 
 /// The conversions `#[label(rename_all = "...")]` accepts.
 pub const RULES: [&str; 8] = [
@@ -11,34 +14,6 @@ pub const RULES: [&str; 8] = [
     "kebab-case",
     "SCREAMING-KEBAB-CASE",
 ];
-
-/// Splits a `PascalCase` identifier into its words.
-fn words(ident: &str) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    let chars: Vec<char> = ident.chars().collect();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        let boundary = c.is_uppercase()
-            && !current.is_empty()
-            && (chars[i - 1].is_lowercase()
-                || chars[i - 1].is_ascii_digit()
-                || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
-        if boundary {
-            words.push(std::mem::take(&mut current));
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
 
 fn capitalize(word: &str) -> String {
     let lower = word.to_lowercase();
@@ -63,7 +38,7 @@ pub fn apply(rule: &str, ident: &str) -> Option<String> {
             out.extend(w.iter().skip(1).map(|s| capitalize(s)));
             out
         }
-        "snake_case" => lower.join("_"),
+        "snake_case" => to_snake_case(ident),
         "SCREAMING_SNAKE_CASE" => upper.join("_"),
         "kebab-case" => lower.join("-"),
         "SCREAMING-KEBAB-CASE" => upper.join("-"),

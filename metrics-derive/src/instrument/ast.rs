@@ -6,8 +6,8 @@ use syn::{Expr, Type};
 
 /// A validated `#[instrument_latency]` item.
 pub struct Instrumented {
-    /// `::metrics_core`, or `crate = path`.
-    pub krate: syn::Path,
+    /// `crate = path`, when `metrics_core` is reached through a re-export.
+    pub krate: Option<syn::Path>,
     pub item: Item,
 }
 

@@ -2,29 +2,24 @@
 //! starts a timer, runs the original body (its tokens untouched, so its own errors keep their
 //! lines) in a closure or an async block that `return` and `?` leave, then records the outcome.
 
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::visit_mut::VisitMut;
 use syn::{ReturnType, Type};
 
 use super::ast::{Function, Instrumented, Item};
+use crate::paths;
+use crate::spans::{respan, span_range};
 
 pub fn expand(instrumented: Instrumented) -> TokenStream {
-    let krate = &instrumented.krate;
+    let krate = instrumented.krate.as_ref();
     match instrumented.item {
         Item::Fn { item, function } => {
-            let p = private(function.krate.as_ref().unwrap_or(krate));
+            let (doc, body) = instrument(&function, krate, &item.attrs, &item.sig, &item.block);
             // A free function's modifiers print nothing (syn's own printer skips them).
             let syn::ItemFn {
-                attrs,
-                vis,
-                modifiers: _,
-                sig,
-                block,
+                attrs, vis, sig, ..
             } = *item;
-            let boxed = BoxedFuture::of(&sig, &block).is_some();
-            let doc = doc(&function, &attrs, &sig, boxed, &p);
-            let body = body(&function, &sig, &block, &p);
             quote! {
                 #(#attrs)*
                 #doc
@@ -36,18 +31,12 @@ pub fn expand(instrumented: Instrumented) -> TokenStream {
                 let syn::ImplItem::Fn(method) = &item.items[index] else {
                     continue;
                 };
-                let p = private(function.krate.as_ref().unwrap_or(krate));
-                let syn::ImplItemFn {
-                    attrs,
-                    vis,
-                    modifiers,
-                    sig,
-                    block,
-                } = method;
-                let defaultness = &modifiers.defaultness;
-                let boxed = BoxedFuture::of(sig, block).is_some();
-                let doc = doc(&function, attrs, sig, boxed, &p);
-                let body = body(&function, sig, block, &p);
+                let (doc, body) =
+                    instrument(&function, krate, &method.attrs, &method.sig, &method.block);
+                let attrs = &method.attrs;
+                let vis = &method.vis;
+                let defaultness = &method.modifiers.defaultness;
+                let sig = &method.sig;
                 item.items[index] = syn::ImplItem::Verbatim(quote! {
                     #(#attrs)*
                     #doc
@@ -59,9 +48,21 @@ pub fn expand(instrumented: Instrumented) -> TokenStream {
     }
 }
 
-/// `::metrics_core::__private`, or `path::__private` with `crate = path`.
-fn private(krate: &syn::Path) -> TokenStream {
-    quote!(#krate::__private)
+/// The rustdoc section added to one function and its new body; `krate` is the `impl` block's
+/// `crate = path`, which the function's own overrides.
+fn instrument(
+    function: &Function,
+    krate: Option<&syn::Path>,
+    attrs: &[syn::Attribute],
+    sig: &syn::Signature,
+    block: &syn::Block,
+) -> (TokenStream, TokenStream) {
+    let p = paths::private(function.krate.as_ref().or(krate));
+    let boxed = BoxedFuture::of(sig, block).is_some();
+    (
+        doc(function, attrs, sig, boxed, &p),
+        body(function, sig, block, &p),
+    )
 }
 
 /// The new body. Its locals are `mixed_site`: the user's body cannot see them.
@@ -313,31 +314,13 @@ fn inferred_impl_trait(mut ty: Type) -> Type {
 /// `histogram = expr` checked where it is written: the call's tokens are spanned from the
 /// first to the last token of `expr`, so a type that is not a histogram is reported under it.
 fn histogram_target(expr: &syn::Expr, p: &TokenStream) -> TokenStream {
-    let mut tokens = expr.to_token_stream().into_iter();
-    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
-    let last = tokens.last().map_or(first, |t| t.span());
+    let (first, last) = span_range(expr);
     let mut arg = quote_spanned!(first=> &);
     arg.extend(quote_spanned!(last=> (#expr)));
     let mut args = Group::new(Delimiter::Parenthesis, arg);
     args.set_span(last);
     let path = respan(quote!(#p::latency_target), first);
     quote!(#path #args)
-}
-
-/// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let TokenTree::Group(g) = &tt {
-                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                tt = TokenTree::Group(group);
-            }
-            tt.set_span(span);
-            tt
-        })
-        .collect()
 }
 
 /// The rustdoc section added to an instrumented function: what it records, with ready PromQL.

@@ -19,10 +19,7 @@ pub fn validate(args: Args, item: syn::Item) -> darling::Result<Instrumented> {
         other => return Err(not_a_function(&other)),
     };
     let mut errors = Error::accumulator();
-    let krate = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::metrics_core));
+    let krate = args.krate.clone();
     let item = match item {
         Ok(item) => {
             if args.skip.is_present() {

@@ -1,7 +1,6 @@
 //! The user's struct as the expansion sees it, once every rule has passed.
 
 use proc_macro2::Span;
-use quote::ToTokens;
 use syn::{GenericArgument, PathArguments, Type};
 
 use crate::rules::MetricKind;
@@ -11,7 +10,10 @@ pub struct Set<'a> {
     pub ident: &'a syn::Ident,
     pub vis: &'a syn::Visibility,
     pub generics: &'a syn::Generics,
-    pub krate: syn::Path,
+    /// `prefix = "..."`, which every name starts with.
+    pub prefix: Option<&'a str>,
+    /// `crate = path`, when given.
+    pub krate: Option<&'a syn::Path>,
     pub global: bool,
     pub metrics: Vec<MetricField<'a>>,
     /// `#[metric(skip)]` fields, built with their own `Default`.
@@ -24,8 +26,6 @@ pub struct MetricField<'a> {
     pub ty: &'a Type,
     /// Prefix included.
     pub name: String,
-    /// As written: the field's identifier or `name = "..."`, without the prefix.
-    pub base: String,
     /// The token the name comes from: `name = "..."`'s value, else the field's identifier.
     pub name_span: Span,
     pub help: String,
@@ -43,15 +43,6 @@ pub struct Bounds {
     pub values: Vec<f64>,
     /// The `buckets = ...` value, where a check left to the compiler (on an alias) points.
     pub range: (Span, Span),
-}
-
-/// The spans of the first and the last token of `tokens`: what an error about all of them spans,
-/// since a stable proc-macro cannot join two spans into one.
-pub fn span_range(tokens: &impl ToTokens) -> (Span, Span) {
-    let mut iter = tokens.to_token_stream().into_iter();
-    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
-    let last = iter.last().map_or(first, |t| t.span());
-    (first, last)
 }
 
 /// The kind of a field type and whether it is a `Family`, read off the syntax: the last path

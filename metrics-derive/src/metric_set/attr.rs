@@ -4,14 +4,14 @@ use darling::util::{Flag, SpannedValue};
 use darling::{FromDeriveInput, FromField, FromMeta};
 use syn::Expr;
 
+use crate::shape::{Fields, FromData};
+
 /// `#[metric_set(...)]` on the struct.
 #[derive(FromDeriveInput)]
-#[darling(attributes(metric_set), supports(struct_named), forward_attrs(doc))]
+#[darling(attributes(metric_set), supports(struct_named))]
 pub struct SetAttrs {
-    pub ident: syn::Ident,
-    pub vis: syn::Visibility,
-    pub generics: syn::Generics,
-    pub data: darling::ast::Data<(), FieldAttrs>,
+    #[darling(with = FromData::from_data)]
+    pub data: Fields<FieldAttrs>,
     pub prefix: Option<SpannedValue<String>>,
     #[darling(rename = "crate")]
     pub krate: Option<syn::Path>,
@@ -34,8 +34,8 @@ pub struct FieldAttrs {
 }
 
 /// `buckets = [0.1, 0.5]`, `buckets = exponential(start, factor, count)` or
-/// `buckets = linear(start, width, count)`, as written: `valid.rs` evaluates and checks it, and
-/// keeps the syntax to point at the offending bound.
+/// `buckets = linear(start, width, count)`, as written: `buckets.rs` evaluates and checks it,
+/// and keeps the syntax to point at the offending bound.
 pub struct Buckets(pub Expr);
 
 impl FromMeta for Buckets {

@@ -1,15 +1,17 @@
 //! Code generation for a validated metric set.
 
-use proc_macro2::{Literal, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned, ToTokens};
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{quote, quote_spanned};
 
-use super::ast::{span_range, MetricField, Set};
-use super::valid::guessed_kind;
+use super::ast::{MetricField, Set};
+use super::valid::{guessed_kind, unprefixed};
+use crate::paths;
 use crate::rules::{self, MetricKind};
+use crate::spans::{respan_range, span_range};
 
 pub fn expand(set: &Set<'_>) -> TokenStream {
     let ident = set.ident;
-    let p = private(&set.krate);
+    let p = &paths::private(set.krate);
     let (impl_g, ty_g, where_c) = set.generics.split_for_impl();
     let ident_str = ident.to_string();
 
@@ -71,7 +73,7 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
         .map(|f| quote!(#f: #p::core::default::Default::default()));
 
     let global = if set.global {
-        global(set, &p)
+        global(set, p)
     } else {
         TokenStream::new()
     };
@@ -83,7 +85,7 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
     let checks: Vec<(&syn::Ident, TokenStream)> = set
         .metrics
         .iter()
-        .map(|m| (m.ident, field_checks(m, &p)))
+        .map(|m| (m.ident, field_checks(m, set.prefix, p)))
         .filter(|(_, checks)| !checks.is_empty())
         .collect();
     let (assertions, use_checks) = if checks.is_empty() {
@@ -112,14 +114,14 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
     let assertions = if assertions.is_empty() {
         assertions
     } else {
-        let helper = has_label_helper(&p);
+        let helper = has_label_helper(p);
         quote!(#helper #assertions)
     };
 
     let helper = if set.metrics.is_empty() {
         TokenStream::new()
     } else {
-        metric_helper(&p)
+        metric_helper(p)
     };
 
     // In an anonymous `const` so that the helpers' names stay out of the user's module.
@@ -163,11 +165,6 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             #assertions
         };
     }
-}
-
-/// `::metrics_core::__private`, or `path::__private` with `#[metric_set(crate = path)]`.
-pub fn private(krate: &syn::Path) -> TokenStream {
-    quote!(#krate::__private)
 }
 
 /// Every use of a field's `Metric` impl goes through this one generic function, called at the
@@ -258,7 +255,7 @@ fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
 /// too, or, for a generic set, in one associated `const`): for a field whose type does not show
 /// its kind (an alias, a wrapper, a type parameter), the name and attribute rules that depend on
 /// `Metric::KIND`; for a histogram family, that no label is named `le`.
-fn field_checks(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
+fn field_checks(m: &MetricField<'_>, prefix: Option<&str>, p: &TokenStream) -> TokenStream {
     let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
     let name = &m.name;
     // The compiler reports a failed `const` evaluation at the `panic!` call, so the call is
@@ -269,22 +266,16 @@ fn field_checks(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
     let ty_range = span_range(m.ty);
     let mut checks = TokenStream::new();
     if m.kind.is_none() {
-        checks.extend(if guessed_kind(name) == MetricKind::Counter {
+        if guessed_kind(name) == MetricKind::Counter {
             let panic = panic(
                 ty_range,
                 format!("metric `{name}` ends in `_total`, which is reserved for counters, but its type is not a counter"),
             );
-            quote!(if !#kind.is_counter() { #panic })
-        } else {
-            let panic = panic(
-                ty_range,
-                format!(
-                    "counter name `{name}` must end in `_total`: write `{}_total`",
-                    m.base
-                ),
-            );
-            quote!(if #kind.is_counter() { #panic })
-        });
+            checks.extend(quote!(if !#kind.is_counter() { #panic }));
+        } else if let Err(e) = rules::check_metric_name(name, MetricKind::Counter) {
+            let panic = panic(ty_range, unprefixed(e, prefix).to_string());
+            checks.extend(quote!(if #kind.is_counter() { #panic }));
+        }
         if let Some(buckets) = &m.buckets {
             let panic = panic(
                 buckets.range,
@@ -299,6 +290,7 @@ fn field_checks(m: &MetricField<'_>, p: &TokenStream) -> TokenStream {
     if m.kind.is_none() || (m.kind == Some(MetricKind::Histogram) && m.family) {
         let reserved = rules::check_label_name_for("le", MetricKind::Histogram)
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         let label_names = metric_of(m, |last| quote_spanned!(last=> .label_names));
         let panic = panic(ty_range, reserved);
@@ -335,29 +327,4 @@ fn has_label_helper(p: &TokenStream) -> TokenStream {
             false
         }
     }
-}
-
-/// `tokens` spanned from `first` to `last`: the first token at `first`, every other at `last`.
-fn respan_range(tokens: TokenStream, (first, last): (Span, Span)) -> TokenStream {
-    fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-        tokens.into_iter().map(|tt| at(tt, span)).collect()
-    }
-    fn at(tt: TokenTree, span: Span) -> TokenTree {
-        match tt {
-            TokenTree::Group(g) => {
-                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
-                group.set_span(span);
-                TokenTree::Group(group)
-            }
-            mut tt => {
-                tt.set_span(span);
-                tt
-            }
-        }
-    }
-    let mut tokens = tokens.into_token_stream().into_iter();
-    let head = tokens.next().map(|tt| at(tt, first));
-    head.into_iter()
-        .chain(tokens.map(|tt| at(tt, last)))
-        .collect()
 }

@@ -4,16 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::expand::private;
-
-/// `krate` is `#[metric_set(crate = ...)]` when darling could read it.
-pub fn fallback(input: &syn::DeriveInput, krate: Option<&syn::Path>) -> TokenStream {
+pub fn fallback(input: &syn::DeriveInput, p: &TokenStream) -> TokenStream {
     let ident = &input.ident;
-    let krate = krate
-        .cloned()
-        .or_else(|| crate_path(input))
-        .unwrap_or_else(|| syn::parse_quote!(::metrics_core));
-    let p = private(&krate);
     let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
     let global = if input.generics.params.is_empty() {
         quote! {
@@ -47,24 +39,4 @@ pub fn fallback(input: &syn::DeriveInput, krate: Option<&syn::Path>) -> TokenStr
         }
         #global
     }
-}
-
-/// `#[metric_set(crate = path)]` read on its own, when another key broke darling's parse: the
-/// stub must reach the runtime through the same path, or it adds an error of its own.
-fn crate_path(input: &syn::DeriveInput) -> Option<syn::Path> {
-    let mut krate = None;
-    for attr in &input.attrs {
-        if !attr.path().is_ident("metric_set") {
-            continue;
-        }
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("crate") {
-                krate = Some(meta.value()?.parse::<syn::Path>()?);
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-    }
-    krate
 }

@@ -1,34 +1,18 @@
-//! `#[derive(MetricSet)]`: attributes, rules, expansion.
+//! `#[derive(MetricSet)]`: attributes, rules, bucket evaluation, expansion, fallback.
 
 mod ast;
 mod attr;
+mod buckets;
 mod expand;
 mod fallback;
 mod valid;
 
-use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
 
-pub fn derive(input: &syn::DeriveInput) -> TokenStream {
-    if let Err(e) = valid::check_shape(input) {
-        let mut out = e.to_compile_error();
-        out.extend(fallback::fallback(input, None));
-        return out;
-    }
-    let attrs = match attr::SetAttrs::from_derive_input(input) {
-        Ok(attrs) => attrs,
-        Err(e) => {
-            let mut out = e.write_errors();
-            out.extend(fallback::fallback(input, None));
-            return out;
-        }
-    };
-    match valid::validate(&attrs) {
-        Ok(set) => expand::expand(&set),
-        Err(e) => {
-            let mut out = e.to_compile_error();
-            out.extend(fallback::fallback(input, attrs.krate.as_ref()));
-            out
-        }
-    }
+pub use attr::SetAttrs;
+pub use fallback::fallback;
+
+/// Checks every rule of the declaration, then expands it.
+pub fn expand(input: &syn::DeriveInput, attrs: &SetAttrs) -> syn::Result<TokenStream> {
+    valid::validate(input, attrs).map(|set| expand::expand(&set))
 }

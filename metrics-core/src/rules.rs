@@ -514,10 +514,6 @@ pub struct HelperError {
     pub message: String,
 }
 
-fn helper_error(argument: usize, message: String) -> HelperError {
-    HelperError { argument, message }
-}
-
 /// A helper's arguments are a list that cannot be built: not the fault of any one bound.
 impl From<HelperError> for BucketError {
     fn from(e: HelperError) -> Self {
@@ -530,46 +526,48 @@ impl From<HelperError> for BucketError {
 
 /// Checks the arguments of `exponential(start, factor, count)`.
 pub fn check_exponential(start: f64, factor: f64, count: usize) -> Result<(), HelperError> {
-    if !(start.is_finite() && start > 0.0) {
-        return Err(helper_error(
-            0,
-            format!("`exponential` needs a start above 0, got {start}"),
-        ));
-    }
-    if !(factor.is_finite() && factor > 1.0) {
-        return Err(helper_error(
-            1,
-            format!("`exponential` needs a factor above 1, got {factor}"),
-        ));
-    }
-    if count == 0 {
-        return Err(helper_error(
-            2,
-            "`exponential` needs a count of at least 1 bucket".to_owned(),
-        ));
-    }
-    Ok(())
+    check_helper(
+        "exponential",
+        [
+            (start, start > 0.0, "a start above 0"),
+            (factor, factor > 1.0, "a factor above 1"),
+        ],
+        count,
+    )
 }
 
 /// Checks the arguments of `linear(start, width, count)`.
 pub fn check_linear(start: f64, width: f64, count: usize) -> Result<(), HelperError> {
-    if !(start.is_finite() && start >= 0.0) {
-        return Err(helper_error(
-            0,
-            format!("`linear` needs a start of 0 or above, got {start}"),
-        ));
-    }
-    if !(width.is_finite() && width > 0.0) {
-        return Err(helper_error(
-            1,
-            format!("`linear` needs a width above 0, got {width}"),
-        ));
+    check_helper(
+        "linear",
+        [
+            (start, start >= 0.0, "a start of 0 or above"),
+            (width, width > 0.0, "a width above 0"),
+        ],
+        count,
+    )
+}
+
+/// The first of a helper's arguments that breaks its rule: the two numbers, each with whether it
+/// holds to its rule and the rule as said, then the count.
+fn check_helper(
+    helper: &str,
+    numbers: [(f64, bool, &str); 2],
+    count: usize,
+) -> Result<(), HelperError> {
+    for (argument, (value, holds, rule)) in numbers.into_iter().enumerate() {
+        if !(value.is_finite() && holds) {
+            return Err(HelperError {
+                argument,
+                message: format!("`{helper}` needs {rule}, got {value}"),
+            });
+        }
     }
     if count == 0 {
-        return Err(helper_error(
-            2,
-            "`linear` needs a count of at least 1 bucket".to_owned(),
-        ));
+        return Err(HelperError {
+            argument: 2,
+            message: format!("`{helper}` needs a count of at least 1 bucket"),
+        });
     }
     Ok(())
 }
@@ -758,6 +756,48 @@ mod tests {
         );
         assert!(exponential_buckets(1.0, 1.0, 3).is_err());
         assert!(linear_buckets(1.0, 1.0, 0).is_err());
+        let helpers = [
+            (
+                check_exponential(0.0, 2.0, 3),
+                0,
+                "`exponential` needs a start above 0, got 0",
+            ),
+            (
+                check_exponential(1.0, f64::INFINITY, 3),
+                1,
+                "`exponential` needs a factor above 1, got inf",
+            ),
+            (
+                check_exponential(1.0, 2.0, 0),
+                2,
+                "`exponential` needs a count of at least 1 bucket",
+            ),
+            (
+                check_linear(f64::NAN, 1.0, 3),
+                0,
+                "`linear` needs a start of 0 or above, got NaN",
+            ),
+            (
+                check_linear(0.0, 0.0, 3),
+                1,
+                "`linear` needs a width above 0, got 0",
+            ),
+            (
+                check_linear(0.0, 1.0, 0),
+                2,
+                "`linear` needs a count of at least 1 bucket",
+            ),
+        ];
+        for (result, argument, message) in helpers {
+            assert_eq!(
+                result,
+                Err(HelperError {
+                    argument,
+                    message: message.to_owned()
+                })
+            );
+        }
+        assert_eq!(check_linear(0.0, 0.5, 1), Ok(()));
         assert_eq!(check_exponential(0.0, 2.0, 3).unwrap_err().argument, 0);
         assert_eq!(check_exponential(1.0, 1.0, 3).unwrap_err().argument, 1);
         assert_eq!(check_linear(0.0, 1.0, 0).unwrap_err().argument, 2);

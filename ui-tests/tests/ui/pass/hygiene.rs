@@ -1,5 +1,7 @@
-//! Generated code compiles in a module whose local items shadow every name it could use: `std`,
-//! `core`, the crate itself, primitive types, the prelude's types, variants and macros.
+//! The derives and `#[instrument_latency]` expand in a module whose local items shadow every name
+//! their code could use: `std`, `core`, the crate itself, `inventory`, primitive types, the
+//! prelude's types, variants and macros. The user's locals named like the expansion's stay the
+//! user's.
 #![allow(dead_code, non_camel_case_types, non_snake_case, unused_macros)]
 
 extern crate metrics_core as real;
@@ -12,6 +14,11 @@ mod shadowed {
     struct Result;
     struct Option;
     struct Box;
+    struct Instant;
+    struct Duration;
+    struct ManuallyDrop;
+    struct Future;
+    struct FnOnce;
     struct String;
     struct Vec;
     struct Default;
@@ -27,6 +34,7 @@ mod shadowed {
     fn Some() {}
     fn None() {}
     fn drop() {}
+    fn forget() {}
     macro_rules! panic {
         ($($t:tt)*) => {
             compile_error!("the local `panic!` was used")
@@ -37,8 +45,15 @@ mod shadowed {
             compile_error!("the local `module_path!` was used")
         };
     }
+    macro_rules! concat {
+        ($($t:tt)*) => {
+            compile_error!("the local `concat!` was used")
+        };
+    }
 
-    use ::metrics_core::{Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricSet};
+    use ::metrics_core::{
+        instrument_latency, Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricSet,
+    };
 
     #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, LabelValue)]
     #[label(rename_all = "snake_case")]
@@ -93,6 +108,53 @@ mod shadowed {
         Metrics::global().resumes_total.with(&labels).inc();
         Metrics::global().resumes_total.with(&labels).get()
     }
+
+    /// Metrics.
+    #[derive(MetricSet)]
+    pub struct Timed {
+        /// Runs
+        pub run_duration_seconds: Histogram,
+    }
+
+    #[instrument_latency]
+    pub fn parse(input: &::core::primitive::str) -> ::core::result::Result<u8, ::std::num::ParseIntError> {
+        // The user's own names, the same as the expansion's locals.
+        let __metrics_timer = 1u8;
+        let __metrics_ret = input.parse::<u8>()?;
+        ::core::result::Result::Ok(__metrics_timer + __metrics_ret)
+    }
+
+    #[instrument_latency]
+    pub async fn later() -> u8 {
+        1
+    }
+
+    #[instrument_latency]
+    pub fn never() -> ! {
+        ::core::panic!("never returns")
+    }
+
+    #[instrument_latency(histogram = Timed::global().run_duration_seconds)]
+    pub fn timed() {}
+
+    #[instrument_latency(crate = ::real)]
+    pub fn through_the_alias() -> u8 {
+        2
+    }
+
+    pub struct Service;
+
+    #[instrument_latency]
+    impl Service {
+        pub fn get(&self) -> u8 {
+            3
+        }
+
+        #[instrument_latency(skip)]
+        pub fn skipped(&self) -> u8 {
+            4
+        }
+    }
 }
 
 fn main() {
@@ -100,5 +162,12 @@ fn main() {
     assert_eq!(shadowed::Reason::Manual.as_label_value(), "by_hand");
     let local = <shadowed::Local as ::core::default::Default>::default();
     local.jobs_total.inc();
+    assert_eq!(shadowed::parse("5"), Ok(6));
+    drop(shadowed::later());
+    shadowed::timed();
+    assert_eq!(shadowed::through_the_alias(), 2);
+    assert_eq!(shadowed::Service.get() + shadowed::Service.skipped(), 7);
+    assert_eq!(shadowed::Timed::global().run_duration_seconds.count(), 1);
+    real::check().unwrap();
     let _ = real::Registry::global();
 }

@@ -4,7 +4,7 @@
 //! wrote); for `Send` traits, `?Send` traits and a default method of a trait.
 //!
 //! The module's local items shadow the names the expansion could use, as in
-//! `instrument-latency-hygiene.rs`, except `Box`: `#[async_trait]` itself writes `Box::pin` and
+//! `hygiene.rs`, except `Box`: `#[async_trait]` itself writes `Box::pin` and
 //! `Box<...>` unqualified, in the user's module. The last module shadows `Box` too, around a
 //! method written by hand in `#[async_trait]`'s style.
 #![allow(dead_code, non_camel_case_types, non_snake_case, unused_macros)]

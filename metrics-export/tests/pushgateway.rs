@@ -1,5 +1,5 @@
 //! Pushing to a real Pushgateway (the Debian package `prometheus-pushgateway`, installed by
-//! `scripts/test`), started on loopback with a free port: PUT replaces a group, POST merges,
+//! `scripts/setup`), started on loopback with a free port: PUT replaces a group, POST merges,
 //! DELETE removes, grouping keys with `/` and empty values, the gateway's 400 surfaced as an
 //! error, and a gateway that is down or silent gives an error, not a hang.
 #![cfg(feature = "pushgateway")]

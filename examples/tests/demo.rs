@@ -179,7 +179,7 @@ const SEED_LABELS: &[(&str, &str, &[&str])] = &[
 #[test]
 fn the_demo_serves_every_metric_of_the_seed() {
     let demo = start_demo(&["--speed", "100000"]);
-    let families = parse_text(&scrape(&demo, "/api/v1/metrics", None).body);
+    let families = parse_text(scrape(&demo, "/api/v1/metrics", None).text());
 
     let found: Vec<(&str, &str)> = families
         .iter()
@@ -239,7 +239,7 @@ fn both_paths_answer_both_formats() {
         let text = scrape(&demo, path, None);
         assert_eq!(text.header("Content-Type"), Some(TEXT));
         assert!(text
-            .body
+            .text()
             .starts_with("# HELP palingenesis_resumes_total Total number of resume operations attempted\n# TYPE palingenesis_resumes_total counter\n"));
         let openmetrics = scrape(
             &demo,
@@ -248,9 +248,9 @@ fn both_paths_answer_both_formats() {
         );
         assert_eq!(openmetrics.header("Content-Type"), Some(OPENMETRICS));
         assert!(openmetrics
-            .body
+            .text()
             .starts_with("# TYPE palingenesis_resumes counter\n# HELP palingenesis_resumes Total number of resume operations attempted\n"));
-        assert!(openmetrics.body.ends_with("# EOF\n"));
+        assert!(openmetrics.text().ends_with("# EOF\n"));
     }
     assert_eq!(
         get(demo.addr, "/", None).status_line,
@@ -261,11 +261,11 @@ fn both_paths_answer_both_formats() {
 #[test]
 fn the_numbers_move_and_agree() {
     let demo = start_demo(&["--speed", "20000"]);
-    let first = parse_text(&scrape(&demo, "/metrics", None).body);
+    let first = parse_text(scrape(&demo, "/metrics", None).text());
     let started = value(&first, "palingenesis_sessions_started_total");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let now = parse_text(&scrape(&demo, "/metrics", None).body);
+        let now = parse_text(scrape(&demo, "/metrics", None).text());
         for counter in SEED_METRICS.iter().filter(|(_, kind)| *kind == "counter") {
             assert!(
                 value(&now, counter.0) >= value(&first, counter.0),
@@ -329,42 +329,41 @@ fn a_port_in_use_is_reported_not_a_panic() {
 #[test]
 fn a_real_prometheus_scrapes_the_demo() {
     let demo = start_demo(&["--speed", "20000"]);
-    let prometheus = tests::prometheus::start(demo.addr);
-    let up = tests::prometheus::eventually("the demo to be up", || {
-        tests::prometheus::query(&prometheus, "up").filter(|&up| up == 1.0)
+    let prometheus = tests::servers::prometheus(demo.addr);
+    let up = tests::servers::eventually("the demo to be up", || {
+        tests::servers::query(&prometheus, "up").filter(|&up| up == 1.0)
     });
     assert_eq!(up, 1.0);
-    let first = tests::prometheus::eventually("sessions", || {
-        tests::prometheus::query(&prometheus, "palingenesis_sessions_started_total")
+    let first = tests::servers::eventually("sessions", || {
+        tests::servers::query(&prometheus, "palingenesis_sessions_started_total")
     });
-    let later = tests::prometheus::eventually("more sessions", || {
-        tests::prometheus::query(&prometheus, "palingenesis_sessions_started_total")
+    let later = tests::servers::eventually("more sessions", || {
+        tests::servers::query(&prometheus, "palingenesis_sessions_started_total")
             .filter(|&n| n > first)
     });
     assert!(later > first);
     assert_eq!(
-        tests::prometheus::query(&prometheus, "count(palingenesis_resumes_total)"),
+        tests::servers::query(&prometheus, "count(palingenesis_resumes_total)"),
         Some(3.0),
         "every reason, from the first scrape"
     );
     assert_eq!(
-        tests::prometheus::query(
+        tests::servers::query(
             &prometheus,
             "count(palingenesis_resume_duration_seconds_bucket)"
         ),
         Some(9.0)
     );
-    let metadata = tests::prometheus::eventually("metadata", || {
+    let metadata = tests::servers::eventually("metadata", || {
         let reply = tests::http::try_get(
             prometheus.addr(),
             "/api/v1/metadata?metric=palingenesis_resumes",
             None,
         )
         .ok()?;
-        reply
-            .body
-            .contains("\"type\":\"counter\"")
-            .then_some(reply.body)
+        let body = reply.text();
+        body.contains("\"type\":\"counter\"")
+            .then(|| body.to_owned())
     });
     assert!(
         metadata.contains("Total number of resume operations attempted"),

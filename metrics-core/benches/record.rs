@@ -1,7 +1,9 @@
 //! Recording cost: counter, labeled counter (derived enum labels) and histogram, 1 thread.
 //! The side-by-side comparison with peer crates comes with the performance work.
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
 use metrics_core::{Counter, Family, Histogram, LabelSet, LabelValue, MetricSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]

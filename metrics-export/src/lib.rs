@@ -2,39 +2,20 @@
 //! text format 0.0.4 ([`encode_text`]) or OpenMetrics 1.0 text ([`encode_openmetrics`]).
 //!
 //! ```
-//! # use metrics_core::{Counter, EncodeMetric, Histogram, Metric, MetricDesc, MetricSet, SetInfo};
-//! # // What `#[derive(MetricSet)]` writes for the struct described below.
-//! # #[derive(Default)]
-//! # struct WorkerMetrics { jobs_total: Counter, job_duration_seconds: Histogram }
-//! # impl MetricSet for WorkerMetrics {
-//! #     const INFO: &'static SetInfo = &SetInfo {
-//! #         name: "WorkerMetrics",
-//! #         module: module_path!(),
-//! #         type_id: std::any::TypeId::of::<Self>,
-//! #         metrics: &[
-//! #             MetricDesc { name: "worker_jobs_total", help: "Jobs processed", unit: None,
-//! #                 kind: Counter::KIND, label_names: &[], field: "jobs_total" },
-//! #             MetricDesc { name: "worker_job_duration_seconds", help: "Time per job",
-//! #                 unit: Some("seconds"), kind: Histogram::KIND, label_names: &[],
-//! #                 field: "job_duration_seconds" },
-//! #         ],
-//! #     };
-//! #     fn metric(&self, index: usize) -> Option<&dyn EncodeMetric> {
-//! #         [&self.jobs_total as &dyn EncodeMetric, &self.job_duration_seconds].get(index).copied()
-//! #     }
-//! # }
-//! # impl WorkerMetrics {
-//! #     fn new() -> Self {
-//! #         static BOUNDS: [f64; 2] = [0.5, 1.0];
-//! #         Self { jobs_total: Counter::new(), job_duration_seconds: Histogram::with_buckets(&BOUNDS) }
-//! # } }
 //! use std::sync::Arc;
-//! use metrics_core::Registry;
+//! use metrics_core::{Counter, Histogram, MetricSet, Registry};
 //!
-//! // A `#[derive(MetricSet)]` struct with `#[metric_set(prefix = "worker")]` and two fields:
-//! // `jobs_total: Counter` and `job_duration_seconds: Histogram` (`buckets = [0.5, 1.0]`,
-//! // `unit = "seconds"`).
-//! let m = Arc::new(WorkerMetrics::new());
+//! #[derive(MetricSet)]
+//! #[metric_set(prefix = "worker", global = false)]
+//! struct WorkerMetrics {
+//!     /// Jobs processed
+//!     jobs_total: Counter,
+//!     /// Time per job
+//!     #[metric(buckets = [0.5, 1.0], unit = "seconds")]
+//!     job_duration_seconds: Histogram,
+//! }
+//!
+//! let m = Arc::new(WorkerMetrics::default());
 //! let registry = Registry::new();
 //! registry.register(m.clone());
 //! m.jobs_total.inc();
@@ -90,8 +71,6 @@ mod base64;
 mod encoder;
 #[cfg(any(feature = "remote-write", feature = "otlp", feature = "pushgateway"))]
 mod exporter;
-#[cfg(test)]
-mod fixtures;
 mod negotiate;
 mod number;
 mod openmetrics;

@@ -66,11 +66,37 @@ mod tests {
     use std::sync::Arc;
 
     use metrics_core::{
-        Counter, Family, FloatGauge, Gauge, Histogram, MetricOptions, MetricSet, Registry,
+        Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry,
     };
 
     use super::*;
-    use crate::fixtures::{metric_set, Reason, ReasonLabels, RetriedRouteLabels, RouteLabels};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+    #[label(rename_all = "snake_case")]
+    #[allow(dead_code)] // some variants are only exported at zero, never recorded
+    enum Reason {
+        RateLimit,
+        Manual,
+        ContextExhausted,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct ReasonLabels {
+        reason: Reason,
+        retried: bool,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RetriedRouteLabels {
+        retried: bool,
+        route: &'static str,
+        status: u16,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RouteLabels {
+        route: &'static str,
+    }
 
     fn openmetrics_of<T: MetricSet>(set: &Arc<T>) -> String {
         let registry = Registry::new();
@@ -78,22 +104,19 @@ mod tests {
         encode_openmetrics(&registry)
     }
 
-    const fn capped(max_series: usize) -> MetricOptions {
-        MetricOptions {
-            buckets: None,
-            max_series: Some(max_series),
-        }
-    }
-
     #[test]
     fn counter_gauge_and_float_gauge() {
-        metric_set! {
-            struct Types {
-                jobs: Counter = Counter::new() => ("app_jobs_total", "Jobs done"),
-                depth: Gauge = Gauge::new() => ("app_queue_depth", "Queue depth"),
-                load: FloatGauge = FloatGauge::new() => ("app_load_ratio", "Load average"),
-                one: FloatGauge = FloatGauge::new() => ("app_one_ratio", "One"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Types {
+            #[metric(name = "app_jobs_total", help = "Jobs done")]
+            jobs: Counter,
+            #[metric(name = "app_queue_depth", help = "Queue depth")]
+            depth: Gauge,
+            #[metric(name = "app_load_ratio", help = "Load average")]
+            load: FloatGauge,
+            #[metric(name = "app_one_ratio", help = "One")]
+            one: FloatGauge,
         }
         let m = Arc::new(Types::default());
         m.jobs.inc_by(u64::MAX);
@@ -122,14 +145,15 @@ app_one_ratio 1.0
 
     #[test]
     fn unit_line_only_when_a_unit_is_given() {
-        metric_set! {
-            struct Units {
-                heap: Gauge = Gauge::new() => ("heap_bytes", "Heap in use", unit = "bytes"),
-                stack: Gauge = Gauge::new() => ("stack_bytes", "Stack in use"),
-                sent: Counter = Counter::new()
-                    => ("sent_bytes_total", "Bytes sent", unit = "bytes"),
-                empty: Gauge = Gauge::new() => ("empty_unit_bytes", "Empty unit", unit = ""),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Units {
+            #[metric(name = "heap_bytes", help = "Heap in use", unit = "bytes")]
+            heap: Gauge,
+            #[metric(name = "stack_bytes", help = "Stack in use")]
+            stack: Gauge,
+            #[metric(name = "sent_bytes_total", help = "Bytes sent", unit = "bytes")]
+            sent: Counter,
         }
         let m = Arc::new(Units::default());
         m.heap.set(4096);
@@ -148,9 +172,6 @@ stack_bytes 0
 # UNIT sent_bytes bytes
 # HELP sent_bytes Bytes sent
 sent_bytes_total 7
-# TYPE empty_unit_bytes gauge
-# HELP empty_unit_bytes Empty unit
-empty_unit_bytes 0
 # EOF
 "
         );
@@ -158,10 +179,11 @@ empty_unit_bytes 0
 
     #[test]
     fn float_gauge_values() {
-        metric_set! {
-            struct Floats {
-                a: FloatGauge = FloatGauge::new() => ("a_ratio", "a"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Floats {
+            #[metric(name = "a_ratio", help = "a")]
+            a: FloatGauge,
         }
         let m = Arc::new(Floats::default());
         let cases: [(f64, &str); 11] = [
@@ -188,13 +210,13 @@ empty_unit_bytes 0
 
     #[test]
     fn histograms_with_default_and_custom_buckets() {
-        static BOUNDS: [f64; 5] = [0.0, 0.0001, 1.0, 100_000.0, 1e6];
-        metric_set! {
-            struct Latency {
-                wait: Histogram = Histogram::new() => ("wait_seconds", "Wait"),
-                run: Histogram = Histogram::with_buckets(&BOUNDS)
-                    => ("run_seconds", "Run", unit = "seconds"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Latency {
+            #[metric(name = "wait_seconds", help = "Wait")]
+            wait: Histogram,
+            #[metric(name = "run_seconds", help = "Run", unit = "seconds", buckets = [0.0, 0.0001, 1.0, 100_000.0, 1e6])]
+            run: Histogram,
         }
         let m = Arc::new(Latency::default());
         for v in [0.003, 0.3, 0.3, 42.0, f64::NAN, -1.0] {
@@ -239,11 +261,11 @@ run_seconds_count 4
 
     #[test]
     fn fixed_family_exports_every_combination_at_zero() {
-        metric_set! {
-            struct Resumes {
-                resumes: Family<ReasonLabels, Counter> = Family::new()
-                    => ("resumes_total", "Resumes by reason"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Resumes {
+            #[metric(name = "resumes_total", help = "Resumes by reason")]
+            resumes: Family<ReasonLabels, Counter>,
         }
         let m = Arc::new(Resumes::default());
         m.resumes
@@ -269,14 +291,13 @@ resumes_total{reason="context_exhausted",retried="true"} 0
 
     #[test]
     fn open_family_past_its_cap_has_overflow_series_and_self_metric() {
-        metric_set! {
-            struct Routes {
-                requests: Family<RouteLabels, Counter> = Family::with_options(capped(2))
-                    => ("requests_total", "Requests by route"),
-                latency: Family<RetriedRouteLabels, Histogram> = Family::with_options(
-                    MetricOptions { buckets: Some(&[0.5]), max_series: Some(1) },
-                ) => ("request_duration_seconds", "Latency", unit = "seconds"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Routes {
+            #[metric(name = "requests_total", help = "Requests by route", max_series = 2)]
+            requests: Family<RouteLabels, Counter>,
+            #[metric(name = "request_duration_seconds", help = "Latency", unit = "seconds", buckets = [0.5], max_series = 1)]
+            latency: Family<RetriedRouteLabels, Histogram>,
         }
         let m = Arc::new(Routes::default());
         for route in ["/a", "/b", "/a", "/c", "/d", "/c"] {
@@ -318,12 +339,13 @@ metrics_series_overflow_total{metric="request_duration_seconds"} 1
 
     #[test]
     fn instance_labels_come_before_series_labels() {
-        metric_set! {
-            struct Backend {
-                state: Gauge = Gauge::new() => ("backend_state", "State"),
-                requests: Family<RouteLabels, Counter> = Family::new()
-                    => ("backend_requests_total", "Requests"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Backend {
+            #[metric(name = "backend_state", help = "State")]
+            state: Gauge,
+            #[metric(name = "backend_requests_total", help = "Requests")]
+            requests: Family<RouteLabels, Counter>,
         }
         let registry = Registry::new();
         let cuda = Arc::new(Backend::default());
@@ -352,13 +374,14 @@ metrics_series_overflow_total{backend="cuda",metric="backend_requests_total"} 0
 
     #[test]
     fn help_and_label_values_are_escaped() {
-        metric_set! {
-            struct Escapes {
-                requests: Family<RouteLabels, Counter> = Family::new() => (
-                    "escaped_requests_total",
-                    "Requests with \"quotes\", a back\\slash, ✓\nand a second line"
-                ),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Escapes {
+            #[metric(
+                name = "escaped_requests_total",
+                help = "Requests with \"quotes\", a back\\slash, ✓\nand a second line"
+            )]
+            requests: Family<RouteLabels, Counter>,
         }
         let m = Arc::new(Escapes::default());
         for route in ["/b\\\"", "/ü ✓", "/new\nline"] {
@@ -382,15 +405,19 @@ metrics_series_overflow_total{metric="escaped_requests_total"} 0
     #[test]
     fn empty_registry_and_appending() {
         assert_eq!(encode_openmetrics(&Registry::new()), "# EOF\n");
-        metric_set! {
-            struct Bare {
-                up: Gauge = Gauge::new() => ("up_state", ""),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct One {
+            #[metric(name = "one_state", help = "One")]
+            up: Gauge,
         }
         let registry = Registry::new();
-        registry.register(Arc::new(Bare::default()));
+        registry.register(Arc::new(One::default()));
         let mut out = String::from("kept\n");
         write_openmetrics(&registry, &mut out);
-        assert_eq!(out, "kept\n# TYPE up_state gauge\nup_state 0\n# EOF\n");
+        assert_eq!(
+            out,
+            "kept\n# TYPE one_state gauge\n# HELP one_state One\none_state 0\n# EOF\n"
+        );
     }
 }

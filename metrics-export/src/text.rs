@@ -52,11 +52,37 @@ mod tests {
     use std::sync::Arc;
 
     use metrics_core::{
-        Counter, Family, FloatGauge, Gauge, Histogram, MetricOptions, MetricSet, Registry,
+        Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry,
     };
 
     use super::*;
-    use crate::fixtures::{metric_set, Reason, ReasonLabels, RetriedRouteLabels, RouteLabels};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+    #[label(rename_all = "snake_case")]
+    #[allow(dead_code)] // some variants are only exported at zero, never recorded
+    enum Reason {
+        RateLimit,
+        Manual,
+        ContextExhausted,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct ReasonLabels {
+        reason: Reason,
+        retried: bool,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RetriedRouteLabels {
+        retried: bool,
+        route: &'static str,
+        status: u16,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RouteLabels {
+        route: &'static str,
+    }
 
     fn text_of<T: MetricSet>(set: &Arc<T>) -> String {
         let registry = Registry::new();
@@ -64,22 +90,19 @@ mod tests {
         encode_text(&registry)
     }
 
-    const fn capped(max_series: usize) -> MetricOptions {
-        MetricOptions {
-            buckets: None,
-            max_series: Some(max_series),
-        }
-    }
-
     #[test]
     fn counter_gauge_and_float_gauge() {
-        metric_set! {
-            struct Types {
-                jobs: Counter = Counter::new() => ("app_jobs_total", "Jobs done"),
-                depth: Gauge = Gauge::new() => ("app_queue_depth", "Queue depth"),
-                load: FloatGauge = FloatGauge::new() => ("app_load_ratio", "Load average"),
-                heap: Gauge = Gauge::new() => ("app_heap_bytes", "Heap in use", unit = "bytes"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Types {
+            #[metric(name = "app_jobs_total", help = "Jobs done")]
+            jobs: Counter,
+            #[metric(name = "app_queue_depth", help = "Queue depth")]
+            depth: Gauge,
+            #[metric(name = "app_load_ratio", help = "Load average")]
+            load: FloatGauge,
+            #[metric(name = "app_heap_bytes", help = "Heap in use", unit = "bytes")]
+            heap: Gauge,
         }
         let m = Arc::new(Types::default());
         m.jobs.inc_by(u64::MAX);
@@ -107,10 +130,11 @@ app_heap_bytes 1099511627776
 
     #[test]
     fn float_gauge_values() {
-        metric_set! {
-            struct Floats {
-                a: FloatGauge = FloatGauge::new() => ("a_ratio", "a"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Floats {
+            #[metric(name = "a_ratio", help = "a")]
+            a: FloatGauge,
         }
         let m = Arc::new(Floats::default());
         let cases: [(f64, &str); 10] = [
@@ -136,13 +160,13 @@ app_heap_bytes 1099511627776
 
     #[test]
     fn histograms_with_default_and_custom_buckets() {
-        static BOUNDS: [f64; 4] = [0.0001, 0.5, 1.0, 1e6];
-        metric_set! {
-            struct Latency {
-                wait: Histogram = Histogram::new() => ("wait_seconds", "Wait"),
-                run: Histogram = Histogram::with_buckets(&BOUNDS)
-                    => ("run_seconds", "Run", unit = "seconds"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Latency {
+            #[metric(name = "wait_seconds", help = "Wait")]
+            wait: Histogram,
+            #[metric(name = "run_seconds", help = "Run", unit = "seconds", buckets = [0.0001, 0.5, 1.0, 1e6])]
+            run: Histogram,
         }
         let m = Arc::new(Latency::default());
         for v in [0.003, 0.3, 0.3, 42.0, f64::NAN, -1.0] {
@@ -184,11 +208,11 @@ run_seconds_count 4
 
     #[test]
     fn fixed_family_exports_every_combination_at_zero() {
-        metric_set! {
-            struct Resumes {
-                resumes: Family<ReasonLabels, Counter> = Family::new()
-                    => ("resumes_total", "Resumes by reason"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Resumes {
+            #[metric(name = "resumes_total", help = "Resumes by reason")]
+            resumes: Family<ReasonLabels, Counter>,
         }
         let m = Arc::new(Resumes::default());
         m.resumes
@@ -213,13 +237,17 @@ resumes_total{reason="context_exhausted",retried="true"} 0
 
     #[test]
     fn open_family_past_its_cap_has_overflow_series_and_self_metric() {
-        metric_set! {
-            struct Routes {
-                requests: Family<RouteLabels, Counter> = Family::with_options(capped(2))
-                    => ("requests_total", "Requests by route"),
-                in_flight: Family<RetriedRouteLabels, Gauge> = Family::with_options(capped(1))
-                    => ("in_flight_requests", "Requests in flight"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Routes {
+            #[metric(name = "requests_total", help = "Requests by route", max_series = 2)]
+            requests: Family<RouteLabels, Counter>,
+            #[metric(
+                name = "in_flight_requests",
+                help = "Requests in flight",
+                max_series = 1
+            )]
+            in_flight: Family<RetriedRouteLabels, Gauge>,
         }
         let m = Arc::new(Routes::default());
         for route in ["/a", "/b", "/a", "/c", "/d", "/c"] {
@@ -254,11 +282,11 @@ metrics_series_overflow_total{metric="in_flight_requests"} 2
 
     #[test]
     fn family_without_series_keeps_its_metadata() {
-        metric_set! {
-            struct Idle {
-                requests: Family<RouteLabels, Histogram> = Family::new()
-                    => ("request_duration_seconds", "Request latency"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Idle {
+            #[metric(name = "request_duration_seconds", help = "Request latency")]
+            requests: Family<RouteLabels, Histogram>,
         }
         let m = Arc::new(Idle::default());
         assert_eq!(
@@ -274,15 +302,15 @@ metrics_series_overflow_total{metric="request_duration_seconds"} 0
 
     #[test]
     fn instance_labels_come_before_series_labels() {
-        static BOUNDS: [f64; 1] = [0.1];
-        metric_set! {
-            struct Backend {
-                resumes: Family<ReasonLabels, Counter> = Family::new()
-                    => ("backend_resumes_total", "Resumes"),
-                state: Gauge = Gauge::new() => ("backend_state", "State"),
-                step: Histogram = Histogram::with_buckets(&BOUNDS)
-                    => ("backend_step_seconds", "Step"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Backend {
+            #[metric(name = "backend_resumes_total", help = "Resumes")]
+            resumes: Family<ReasonLabels, Counter>,
+            #[metric(name = "backend_state", help = "State")]
+            state: Gauge,
+            #[metric(name = "backend_step_seconds", help = "Step", buckets = [0.1])]
+            step: Histogram,
         }
         let registry = Registry::new();
         let cuda = Arc::new(Backend::default());
@@ -331,13 +359,14 @@ backend_step_seconds_count{backend="cuda",node="n1"} 0
 
     #[test]
     fn help_and_label_values_are_escaped() {
-        metric_set! {
-            struct Escapes {
-                requests: Family<RouteLabels, Counter> = Family::new() => (
-                    "escaped_requests_total",
-                    "Requests with \"quotes\", a back\\slash, ✓\nand a second line"
-                ),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Escapes {
+            #[metric(
+                name = "escaped_requests_total",
+                help = "Requests with \"quotes\", a back\\slash, ✓\nand a second line"
+            )]
+            requests: Family<RouteLabels, Counter>,
         }
         let m = Arc::new(Escapes::default());
         for route in ["/b\\\"", "/ü ✓", "/new\nline", "\\n"] {
@@ -359,25 +388,13 @@ metrics_series_overflow_total{metric="escaped_requests_total"} 0
     }
 
     #[test]
-    fn empty_help_has_no_help_line() {
-        metric_set! {
-            struct Bare {
-                up: Gauge = Gauge::new() => ("up_state", ""),
-            }
-        }
-        assert_eq!(
-            text_of(&Arc::new(Bare::default())),
-            "# TYPE up_state gauge\nup_state 0\n"
-        );
-    }
-
-    #[test]
     fn empty_registry_and_appending() {
         assert_eq!(encode_text(&Registry::new()), "");
-        metric_set! {
-            struct One {
-                up: Gauge = Gauge::new() => ("one_state", "One"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct One {
+            #[metric(name = "one_state", help = "One")]
+            up: Gauge,
         }
         let registry = Registry::new();
         registry.register(Arc::new(One::default()));

@@ -2,67 +2,29 @@
 //! number of allocations does not grow with the number of series (this file is its own test
 //! binary, since it installs a counting global allocator).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 
-use metrics_core::{Counter, Family, FloatGauge, Histogram, MetricOptions, Registry};
-
-#[allow(dead_code)]
-#[path = "../src/fixtures.rs"]
-mod fixtures;
-
-use fixtures::{metric_set, RouteLabels};
-
-thread_local! {
-    /// Allocations made by this thread (tests run on parallel threads).
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-/// The system allocator, counting allocations per thread.
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the `GlobalAlloc`
-// contract; the counter is a const-initialized thread-local `Cell` without destructor, which
-// does not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's guarantees for `alloc` are passed on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout`, as the caller guarantees.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's guarantees for `realloc` are passed on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use metrics_core::{Counter, Family, FloatGauge, Histogram, LabelSet, MetricSet, Registry};
+use tests::alloc::{allocations_during, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct RouteLabels {
+    route: &'static str,
 }
 
-metric_set! {
-    struct Served {
-        requests: Family<RouteLabels, Counter> = Family::with_options(MetricOptions {
-            buckets: None,
-            max_series: Some(100_000),
-        }) => ("served_requests_total", "Requests by route"),
-        latency: Family<RouteLabels, Histogram> = Family::new()
-            => ("served_request_duration_seconds", "Latency by route"),
-        load: FloatGauge = FloatGauge::new() => ("served_load_ratio", "Load"),
-    }
+#[derive(MetricSet)]
+#[metric_set(prefix = "served", global = false)]
+struct Served {
+    /// Requests by route
+    #[metric(max_series = 100_000)]
+    requests_total: Family<RouteLabels, Counter>,
+    /// Latency by route
+    request_duration_seconds: Family<RouteLabels, Histogram>,
+    /// Load
+    load_ratio: FloatGauge,
 }
 
 /// Allocations of one scrape of each format over `series` routes, with and without instance
@@ -76,10 +38,13 @@ fn scrape_allocations(series: usize) -> [u64; 4] {
     plain.register(Arc::clone(&served));
     labeled.register_with_labels(Arc::clone(&served), &[("backend", "cuda \"0\"")]);
     for route in routes {
-        served.requests.with(&RouteLabels { route }).inc();
-        served.latency.with(&RouteLabels { route }).observe(0.3);
+        served.requests_total.with(&RouteLabels { route }).inc();
+        served
+            .request_duration_seconds
+            .with(&RouteLabels { route })
+            .observe(0.3);
     }
-    served.load.set(0.75);
+    served.load_ratio.set(0.75);
     // Four scrapes of about 1.5 KB per route each.
     let mut out = String::with_capacity(series * 8_000 + 10_000);
     [

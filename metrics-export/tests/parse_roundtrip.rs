@@ -14,58 +14,34 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use metrics_core::escape::{write_help_text, write_quoted_text};
-use metrics_core::{
-    Counter, Family, FloatGauge, Gauge, Histogram, LabelEncoder, LabelSet, LabelValue,
-    MetricOptions, Registry,
-};
+use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, MetricSet, Registry};
 use metrics_export::parse::{self, Exposition, MetricFamily, MetricType, Sample};
 use metrics_export::{encode_openmetrics, encode_text};
 use proptest::prelude::*;
 
-#[allow(dead_code)]
-#[path = "../src/fixtures.rs"]
-mod fixtures;
-
-use fixtures::metric_set;
-
 /// An open-ended label set with one `String` label: `route`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
 struct Route {
     route: String,
 }
 
-impl LabelSet for Route {
-    const NAMES: &'static [&'static str] = &["route"];
-    const FIXED_CARDINALITY: usize = 1;
-    const OPEN_ENDED: bool = true;
-
-    fn fixed_index(&self) -> usize {
-        0
-    }
-
-    fn encode(&self, out: &mut dyn LabelEncoder) {
-        out.label("route", self.route.value());
-    }
-
-    fn encode_fixed(_index: usize, out: &mut dyn LabelEncoder) {
-        out.label("route", String::fixed_value(0));
-    }
+/// Every kind of metric, by route.
+#[derive(MetricSet)]
+#[metric_set(prefix = "prop", global = false)]
+struct Props {
+    /// Requests by route
+    requests_total: Family<Route, Counter>,
+    /// Queue depth
+    queue_depth: Family<Route, Gauge>,
+    /// Load
+    load_ratio: Family<Route, FloatGauge>,
+    /// Latency
+    #[metric(buckets = [0.0, 0.25, 1.0, 1e6], unit = "seconds")]
+    latency_seconds: Family<Route, Histogram>,
 }
 
-static BOUNDS: [f64; 4] = [0.0, 0.25, 1.0, 1e6];
-
-metric_set! {
-    struct Props {
-        requests: Family<Route, Counter> = Family::new()
-            => ("prop_requests_total", "Requests by route"),
-        depth: Family<Route, Gauge> = Family::new() => ("prop_queue_depth", "Queue depth"),
-        load: Family<Route, FloatGauge> = Family::new() => ("prop_load_ratio", "Load"),
-        latency: Family<Route, Histogram> = Family::with_options(MetricOptions {
-            buckets: Some(&BOUNDS),
-            max_series: None,
-        }) => ("prop_latency_seconds", "Latency", unit = "seconds"),
-    }
-}
+/// The bucket bounds of `prop_latency_seconds`.
+const BOUNDS: [f64; 4] = [0.0, 0.25, 1.0, 1e6];
 
 /// What one route records.
 #[derive(Clone, Debug)]
@@ -258,7 +234,7 @@ fn check(
             route: r.route.clone(),
         };
         let series = props
-            .latency
+            .latency_seconds
             .get(&route)
             .ok_or_else(|| TestCaseError::fail("no latency series"))?;
         // What the histogram holds: the observations that are neither NaN nor negative.
@@ -315,11 +291,11 @@ proptest! {
         prop_assume!(registry.try_register_with_labels(Arc::clone(&props), &instance).is_ok());
         for r in &recorded {
             let route = Route { route: r.route.clone() };
-            props.requests.with(&route).inc_by(r.requests);
-            props.depth.with(&route).set(r.depth);
-            props.load.with(&route).set(r.load);
+            props.requests_total.with(&route).inc_by(r.requests);
+            props.queue_depth.with(&route).set(r.depth);
+            props.load_ratio.with(&route).set(r.load);
             // The series exists from here on, even without an observation.
-            let latency = props.latency.with(&route);
+            let latency = props.latency_seconds.with(&route);
             for &v in &r.latencies {
                 latency.observe(v);
             }
@@ -411,29 +387,38 @@ proptest! {
     }
 }
 
-metric_set! {
-    struct HardHelp {
-        quotes: Gauge = Gauge::new() => ("help_quotes", "say \"hi\" and \"bye\""),
-        backslash: Gauge = Gauge::new() => ("help_backslash", "C:\\dir\\ and \\\\server"),
-        trailing: Gauge = Gauge::new() => ("help_trailing_backslash", "ends with \\"),
-        newline: Gauge = Gauge::new() => ("help_newline", "two\nlines\n"),
-        escapes: Gauge = Gauge::new() => ("help_escapes", "\\n is not \n, \\\" is not \""),
-        unicode: Gauge = Gauge::new() => ("help_unicode", "✓ 日本語 \u{1F600} \u{0} \r\t"),
-        eof: Gauge = Gauge::new() => ("help_eof", "# EOF"),
-        braces: Gauge = Gauge::new() => ("help_braces", "{a=\"b\"} 1 # {} 2"),
-    }
-}
-
-/// Hard HELP texts through a real registry, in both formats.
+/// Hard HELP texts through a real registry, in both formats (the derive trims a HELP text:
+/// leading and trailing blanks and line feeds are for the property test above).
 #[test]
 fn hard_help_texts_round_trip() {
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "help", global = false)]
+    struct HardHelp {
+        #[metric(help = "say \"hi\" and \"bye\"")]
+        quotes: Gauge,
+        #[metric(help = "C:\\dir\\ and \\\\server")]
+        backslash: Gauge,
+        #[metric(help = "ends with \\")]
+        trailing_backslash: Gauge,
+        #[metric(help = "two\nlines\n\nand a blank one")]
+        newline: Gauge,
+        #[metric(help = "\\n is not \n, \\\" is not \"")]
+        escapes: Gauge,
+        #[metric(help = "✓ 日本語 \u{1F600} \u{0} \r\t.")]
+        unicode: Gauge,
+        #[metric(help = "# EOF")]
+        eof: Gauge,
+        #[metric(help = "{a=\"b\"} 1 # {} 2")]
+        braces: Gauge,
+    }
+
     const HELP: [(&str, &str); 8] = [
         ("help_quotes", "say \"hi\" and \"bye\""),
         ("help_backslash", "C:\\dir\\ and \\\\server"),
         ("help_trailing_backslash", "ends with \\"),
-        ("help_newline", "two\nlines\n"),
+        ("help_newline", "two\nlines\n\nand a blank one"),
         ("help_escapes", "\\n is not \n, \\\" is not \""),
-        ("help_unicode", "✓ 日本語 \u{1F600} \u{0} \r\t"),
+        ("help_unicode", "✓ 日本語 \u{1F600} \u{0} \r\t."),
         ("help_eof", "# EOF"),
         ("help_braces", "{a=\"b\"} 1 # {} 2"),
     ];

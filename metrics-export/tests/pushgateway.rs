@@ -1,96 +1,35 @@
 //! Pushing to a real Pushgateway (the Debian package `prometheus-pushgateway`, installed by
-//! `scripts/test`), started on loopback with a free port: PUT replaces a group, POST merges,
+//! `scripts/setup`), started on loopback with a free port: PUT replaces a group, POST merges,
 //! DELETE removes, grouping keys with `/` and empty values, the gateway's 400 surfaced as an
 //! error, and a gateway that is down or silent gives an error, not a hang.
 #![cfg(feature = "pushgateway")]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrics_core::{Counter, Gauge, Registry};
+use metrics_core::{Counter, Gauge, Histogram, MetricSet, Registry};
 use metrics_export::{PushError, Pushgateway};
+use tests::receiver::{Answer, Receiver};
+use tests::servers::{self, Server};
 
-#[allow(dead_code)]
-#[path = "../src/fixtures.rs"]
-mod fixtures;
-
-use fixtures::metric_set;
-
-metric_set! {
-    struct Jobs {
-        jobs: Counter = Counter::new() => ("backup_jobs_total", "Jobs done"),
-    }
-}
-
-metric_set! {
-    struct Extra {
-        bytes: Gauge = Gauge::new() => ("backup_size_bytes", "Size of the last backup", unit = "bytes"),
-    }
-}
-
-metric_set! {
-    struct Clash {
-        jobs: Gauge = Gauge::new() => ("backup_jobs_total", "Jobs done, as a gauge"),
-    }
-}
-
-struct Gateway {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_gateway() -> Gateway {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new("prometheus-pushgateway")
-        .arg(format!("--web.listen-address={addr}"))
-        .arg("--persistence.file=")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect(
-            "the Pushgateway is needed: apt-get install prometheus-pushgateway (scripts/test does)",
-        );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "the Pushgateway did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Gateway { child, addr }
+#[derive(MetricSet)]
+#[metric_set(prefix = "backup", global = false)]
+struct Jobs {
+    /// Jobs done
+    jobs_total: Counter,
 }
 
 /// The gateway's own exposition, lines of the `backup_` families only.
-fn gateway_lines(gateway: &Gateway) -> Vec<String> {
-    use std::io::{Read, Write};
-    let mut stream = TcpStream::connect(gateway.addr).unwrap();
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    reply
+fn gateway_lines(gateway: &Server) -> Vec<String> {
+    tests::http::get(gateway.addr(), "/metrics", None)
+        .text()
         .lines()
         .filter(|l| l.starts_with("backup_"))
         .map(str::to_owned)
         .collect()
 }
 
-fn registry_with<T: metrics_core::MetricSet>(set: T) -> (Arc<Registry>, Arc<T>) {
+fn registry_with<T: MetricSet>(set: T) -> (Arc<Registry>, Arc<T>) {
     let registry = Arc::new(Registry::new());
     let set = Arc::new(set);
     registry.register(Arc::clone(&set));
@@ -99,10 +38,27 @@ fn registry_with<T: metrics_core::MetricSet>(set: T) -> (Arc<Registry>, Arc<T>) 
 
 #[test]
 fn put_post_delete_against_a_real_pushgateway() {
-    let gateway = start_gateway();
-    let url = format!("http://{}", gateway.addr);
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "backup", global = false)]
+    struct Extra {
+        /// Size of the last backup
+        #[metric(unit = "bytes")]
+        size_bytes: Gauge,
+    }
+
+    /// `backup_size_bytes` again, as a histogram.
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "backup", global = false)]
+    struct Clash {
+        /// Sizes of the backups
+        #[metric(buckets = [1024.0])]
+        size_bytes: Histogram,
+    }
+
+    let gateway = servers::pushgateway();
+    let url = gateway.url();
     let (jobs_registry, jobs) = registry_with(Jobs::default());
-    jobs.jobs.inc_by(3);
+    jobs.jobs_total.inc_by(3);
     let group = Pushgateway::new(&url, "backup/nightly")
         .unwrap()
         .grouping("instance", "db-1")
@@ -123,7 +79,7 @@ fn put_post_delete_against_a_real_pushgateway() {
 
     // POST merges: the other family is added, the pushed one replaced.
     let (extra_registry, extra) = registry_with(Extra::default());
-    extra.bytes.set(1024);
+    extra.size_bytes.set(1024);
     group
         .clone()
         .registry(extra_registry.clone())
@@ -140,15 +96,20 @@ fn put_post_delete_against_a_real_pushgateway() {
     );
 
     // PUT replaces the whole group.
-    group.clone().registry(extra_registry).push().unwrap();
+    group
+        .clone()
+        .registry(Arc::clone(&extra_registry))
+        .push()
+        .unwrap();
     assert_eq!(
         gateway_lines(&gateway),
         ["backup_size_bytes{instance=\"db-1\",job=\"backup/nightly\",shard=\"\"} 1024"]
     );
 
-    // A family pushed with another type than the gateway holds: its 400, as an error.
+    // A family pushed with another type than the gateway holds (in another group): its 400, as
+    // an error.
     let other = Pushgateway::new(&url, "backup/nightly").unwrap();
-    other.clone().registry(jobs_registry).push().unwrap();
+    other.clone().registry(extra_registry).push().unwrap();
     let (clash_registry, _) = registry_with(Clash::default());
     let err = group
         .clone()
@@ -177,68 +138,50 @@ fn put_post_delete_against_a_real_pushgateway() {
 #[test]
 fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
     // Nothing listens.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let (registry, _) = registry_with(Jobs::default());
-    let down = Pushgateway::new(&format!("http://127.0.0.1:{port}"), "j")
+    let down = Pushgateway::new(&format!("http://{}", servers::free_addr()), "j")
         .unwrap()
         .registry(Arc::clone(&registry));
     assert!(matches!(down.push(), Err(PushError::Transport(_))));
 
-    // Accepts, never answers.
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = silent.local_addr().unwrap();
-    let held = std::thread::spawn(move || {
-        let (stream, _) = silent.accept().unwrap();
-        std::thread::sleep(Duration::from_secs(1));
-        drop(stream);
-    });
+    // Accepts, reads the request, never answers (for a minute).
+    let silent = Receiver::start("", [], Answer::Silent(Duration::from_secs(60)));
     let started = Instant::now();
-    let err = Pushgateway::new(&format!("http://{addr}"), "j")
+    let err = Pushgateway::new(&silent.url(), "j")
         .unwrap()
         .registry(registry)
         .timeout(Duration::from_millis(300))
         .push()
         .unwrap_err();
     assert!(matches!(err, PushError::Transport(_)), "{err:?}");
+    // A hang guard, ten times the timeout.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(3),
         "{:?}",
         started.elapsed()
     );
-    held.join().unwrap();
+    assert_eq!(silent.count(), 1);
 
     // Answers garbage.
-    let garbage = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = garbage.local_addr().unwrap();
-    let answering = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut stream, _) = garbage.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = stream.read(&mut buf);
-        let _ = stream.write_all(b"\x00\xffnot http at all\r\n\r\n");
-    });
-    let err = Pushgateway::new(&format!("http://{addr}"), "j")
+    let garbage = Receiver::start("", [], Answer::Garbage);
+    let err = Pushgateway::new(&garbage.url(), "j")
         .unwrap()
         .registry(Arc::new(Registry::new()))
         .timeout(Duration::from_secs(2))
         .push()
         .unwrap_err();
     assert!(matches!(err, PushError::Transport(_)), "{err:?}");
-    answering.join().unwrap();
+    assert_eq!(garbage.count(), 1);
 }
 
 #[test]
 fn as_an_exporter_it_pushes_periodically_with_health_and_self_metrics() {
     use metrics_export::Exporter;
-    let gateway = start_gateway();
+    let gateway = servers::pushgateway();
     let (registry, jobs) = registry_with(Jobs::default());
-    jobs.jobs.inc_by(2);
+    jobs.jobs_total.inc_by(2);
     let group = Arc::new(
-        Pushgateway::new(&format!("http://{}", gateway.addr), "periodic")
+        Pushgateway::new(&gateway.url(), "periodic")
             .unwrap()
             .registry(Arc::clone(&registry)),
     );
@@ -252,7 +195,7 @@ fn as_an_exporter_it_pushes_periodically_with_health_and_self_metrics() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // A value recorded just before the handle is dropped arrives with the final flush.
-    jobs.jobs.inc();
+    jobs.jobs_total.inc();
     drop(handle);
     assert!(gateway_lines(&gateway)
         .iter()

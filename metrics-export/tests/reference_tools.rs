@@ -1,112 +1,117 @@
 //! The expositions of a registry using every feature are accepted by the reference tools:
 //! `promtool check metrics` (Prometheus 0.0.4, with no lint warning) and the Python reference
-//! parser (`prometheus_client.openmetrics.parser`, OpenMetrics 1.0). `scripts/test` installs both.
+//! parser (`prometheus_client.openmetrics.parser`, OpenMetrics 1.0). `scripts/setup` installs both.
 
-use std::fs::File;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, MetricOptions, Registry};
+use metrics_core::{
+    Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry,
+};
+use tests::tools::{promtool_check_metrics, python};
 
-#[allow(dead_code)]
-#[path = "../src/fixtures.rs"]
-mod fixtures;
-
-use fixtures::{metric_set, Reason, ReasonLabels, RetriedRouteLabels, RouteLabels};
-
-static LATENCY: [f64; 6] = [0.001, 0.004, 0.016, 0.064, 0.256, 1.024];
-static WIDE: [f64; 6] = [0.0, 1e-5, 0.0001, 100_000.0, 1e6, 1e21];
-
-metric_set! {
-    struct Everything {
-        resumes: Family<ReasonLabels, Counter> = Family::new()
-            => ("everything_resumes_total", "Resumes by reason"),
-        requests: Family<RouteLabels, Counter> = Family::with_options(MetricOptions {
-            buckets: None,
-            max_series: Some(2),
-        }) => (
-            "everything_requests_total",
-            "Requests by route, with \"quotes\", a back\\slash\nand a second line"
-        ),
-        events: Counter = Counter::new() => ("everything_events_total", "Plain counter"),
-        sent: Counter = Counter::new()
-            => ("everything_sent_bytes_total", "Bytes sent", unit = "bytes"),
-        state: Gauge = Gauge::new() => ("everything_daemon_state", "Daemon state"),
-        usage: FloatGauge = FloatGauge::new()
-            => ("everything_context_usage_ratio", "Context usage"),
-        heap: Gauge = Gauge::new() => ("everything_heap_bytes", "Heap in use", unit = "bytes"),
-        latency: Family<RetriedRouteLabels, Histogram> = Family::with_options(MetricOptions {
-            buckets: Some(&LATENCY),
-            max_series: Some(2),
-        }) => ("everything_request_duration_seconds", "Request latency", unit = "seconds"),
-        wait: Histogram = Histogram::new()
-            => ("everything_wait_duration_seconds", "Default buckets"),
-        wide: Histogram = Histogram::with_buckets(&WIDE)
-            => ("everything_wide_range_seconds", "Bounds in every notation ✓"),
-    }
-}
-
+/// A registry using every feature, in two instances with hard instance labels.
 fn registry() -> Registry {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+    #[label(rename_all = "snake_case")]
+    #[allow(dead_code)] // exported at zero, never recorded
+    enum Reason {
+        RateLimit,
+        Manual,
+        ContextExhausted,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct ReasonLabels {
+        reason: Reason,
+        retried: bool,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RouteLabels {
+        route: &'static str,
+    }
+
+    /// A fixed label and open-ended ones: past the cap, the fixed label keeps its value.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RetriedRouteLabels {
+        retried: bool,
+        route: &'static str,
+        status: u16,
+    }
+
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "everything", global = false)]
+    struct Everything {
+        /// Resumes by reason
+        resumes_total: Family<ReasonLabels, Counter>,
+        #[metric(
+            max_series = 2,
+            help = "Requests by route, with \"quotes\", a back\\slash\nand a second line"
+        )]
+        requests_total: Family<RouteLabels, Counter>,
+        /// Plain counter
+        events_total: Counter,
+        /// Bytes sent
+        #[metric(unit = "bytes")]
+        sent_bytes_total: Counter,
+        /// Daemon state
+        daemon_state: Gauge,
+        /// Context usage
+        context_usage_ratio: FloatGauge,
+        /// Heap in use
+        #[metric(unit = "bytes")]
+        heap_bytes: Gauge,
+        /// Request latency
+        #[metric(
+            buckets = [0.001, 0.004, 0.016, 0.064, 0.256, 1.024],
+            max_series = 2,
+            unit = "seconds"
+        )]
+        request_duration_seconds: Family<RetriedRouteLabels, Histogram>,
+        /// Default buckets
+        wait_duration_seconds: Histogram,
+        /// Bounds in every notation ✓
+        #[metric(buckets = [0.0, 1e-5, 0.0001, 100_000.0, 1e6, 1e21])]
+        wide_range_seconds: Histogram,
+    }
+
     let registry = Registry::new();
     let cuda = Arc::new(Everything::default());
     let cpu = Arc::new(Everything::default());
     registry.register_with_labels(Arc::clone(&cuda), &[("backend", "cuda")]);
     registry.register_with_labels(Arc::clone(&cpu), &[("backend", "cpu \"fallback\"\\\n ü")]);
-    cuda.resumes
+    cuda.resumes_total
         .with(&ReasonLabels {
             reason: Reason::ContextExhausted,
             retried: true,
         })
         .inc();
     for (i, route) in ["/a", "/b\\\"", "/c", "/ü\n"].into_iter().enumerate() {
-        cuda.requests.with(&RouteLabels { route }).inc();
+        cuda.requests_total.with(&RouteLabels { route }).inc();
         let labels = RetriedRouteLabels {
             retried: i % 2 == 0,
             route,
             status: 200,
         };
-        cuda.latency.with(&labels).observe(0.02);
+        cuda.request_duration_seconds.with(&labels).observe(0.02);
     }
-    cuda.events.inc_by(12);
-    cuda.sent.inc_by(u64::MAX);
-    cuda.state.set(-2);
-    cuda.usage.set(1e-7);
-    cpu.usage.set(f64::NAN);
-    cuda.heap.set(1 << 40);
-    cuda.wait.observe(3.5);
+    cuda.events_total.inc_by(12);
+    cuda.sent_bytes_total.inc_by(u64::MAX);
+    cuda.daemon_state.set(-2);
+    cuda.context_usage_ratio.set(1e-7);
+    cpu.context_usage_ratio.set(f64::NAN);
+    cuda.heap_bytes.set(1 << 40);
+    cuda.wait_duration_seconds.observe(3.5);
     for v in [0.0, 5e-6, 2e6, 1e22, f64::NAN] {
-        cpu.wide.observe(v);
+        cpu.wide_range_seconds.observe(v);
     }
     registry
-}
-
-/// Writes `text` to a temporary file and runs `program args < file`: (success, stdout + stderr).
-fn check_file(name: &str, text: &str, program: &str, args: &[&str], hint: &str) -> (bool, String) {
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("metrics-export-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::from(File::open(&path).unwrap()))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `{program}` ({e}); {hint}"));
-    std::fs::remove_file(&path).unwrap();
-    let mut all = String::from_utf8_lossy(&output.stdout).into_owned();
-    all.push_str(&String::from_utf8_lossy(&output.stderr));
-    (output.status.success(), all)
 }
 
 #[test]
 fn promtool_accepts_the_text_format_without_warnings() {
     let text = metrics_export::encode_text(&registry());
-    let (ok, output) = check_file(
-        "text.prom",
-        &text,
-        "promtool",
-        &["check", "metrics"],
-        "install it: apt-get install -y prometheus",
-    );
+    let (ok, output) = promtool_check_metrics(&text);
     assert!(ok, "promtool failed:\n{output}\n--- input ---\n{text}");
     assert_eq!(
         output, "",
@@ -125,13 +130,7 @@ for family in text_string_to_metric_families(sys.stdin.read()):
 #[test]
 fn python_reference_parser_accepts_openmetrics() {
     let om = metrics_export::encode_openmetrics(&registry());
-    let (ok, output) = check_file(
-        "openmetrics.txt",
-        &om,
-        "python3",
-        &["-c", PARSE],
-        "install it: pip install prometheus-client",
-    );
+    let (ok, output) = python(PARSE, &[], om.as_bytes());
     assert!(
         ok,
         "the reference parser rejected it:\n{output}\n--- input ---\n{om}"

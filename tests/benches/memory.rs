@@ -11,48 +11,7 @@
 //! Prints a table, and writes it as JSON to `$PEERS_MEMORY_OUT` when set (`scripts/benchmarks`
 //! keeps it beside criterion's estimates and renders it in `BENCHMARKS.md`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call forwards to `System` with the same arguments; the counter is only
-// bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            LIVE.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        p
-    }
-}
+use tests::alloc::{heap_of, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -61,14 +20,6 @@ const CLASS_NAMES: [&str; 3] = ["ok", "client_error", "server_error"];
 const METHOD_NAMES: [&str; 6] = ["get", "post", "put", "delete", "patch", "head"];
 const FIXED_SERIES: usize = 18;
 const OPEN_SERIES: usize = 10_000;
-
-/// Heap bytes still allocated by `build` (its result is kept alive until measured).
-fn heap_of<T>(build: impl FnOnce() -> T) -> (T, usize) {
-    let before = LIVE.load(Ordering::Relaxed);
-    let t = build();
-    let after = LIVE.load(Ordering::Relaxed);
-    (t, usize::try_from(after - before).unwrap_or(0))
-}
 
 struct Row {
     library: &'static str,

@@ -42,7 +42,7 @@ fn the_server_serves_the_global_registry_by_default() {
     assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
     // Values are left out: the other test of this binary records concurrently.
     let families: Vec<&str> = reply
-        .body
+        .text()
         .lines()
         .filter(|line| line.starts_with('#'))
         .collect();

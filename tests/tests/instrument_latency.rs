@@ -6,9 +6,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::Write;
 use std::pin::pin;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -804,32 +802,11 @@ fn a_local_registry_can_export_the_family() {
     );
 }
 
-fn run(mut cmd: Command, input: &str) -> (bool, String) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?} ({e}); scripts/test installs it"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
 #[test]
 fn the_exposition_passes_the_reference_tools() {
     checked("1").unwrap();
     let text = metrics_export::encode_text(Registry::global());
-    let mut cmd = Command::new("promtool");
-    cmd.args(["check", "metrics"]);
-    let (ok, output) = run(cmd, &text);
+    let (ok, output) = tests::tools::promtool_check_metrics(&text);
     assert!(
         ok && output.trim().is_empty(),
         "promtool:\n{output}\n--- input ---\n{text}"
@@ -837,14 +814,13 @@ fn the_exposition_passes_the_reference_tools() {
 
     let om = metrics_export::encode_openmetrics(Registry::global());
     assert!(om.contains("# UNIT function_duration_seconds seconds\n"));
-    let mut cmd = Command::new("python3");
-    cmd.args([
-        "-c",
+    let (ok, output) = tests::tools::python(
         "import sys\n\
          from prometheus_client.openmetrics.parser import text_string_to_metric_families\n\
          for f in text_string_to_metric_families(sys.stdin.read()):\n    print(f.name, f.type, f.unit)",
-    ]);
-    let (ok, output) = run(cmd, &om);
+        &[],
+        om.as_bytes(),
+    );
     assert!(ok, "python parser:\n{output}\n--- input ---\n{om}");
     assert!(
         output.contains("function_duration_seconds histogram seconds\n"),

@@ -58,7 +58,7 @@ mod check {
     use std::time::{Duration, Instant};
 
     use metrics_export::MetricsServer;
-    use tests::prometheus::{eventually, query};
+    use tests::servers::{eventually, query};
 
     const MODULE: &str = "instrument_latency_docs::latency_docs";
 
@@ -348,7 +348,7 @@ mod check {
             .bind("127.0.0.1:0")
             .start()
             .expect("serving the global registry");
-        let prometheus = tests::prometheus::start(server.local_addr());
+        let prometheus = tests::servers::prometheus(server.local_addr());
         let load = Load::start();
 
         let doc = cargo_doc();

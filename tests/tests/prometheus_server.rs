@@ -1,4 +1,4 @@
-//! A real Prometheus server (the Debian package `prometheus`, which `scripts/test` installs with
+//! A real Prometheus server (the Debian package `prometheus`, which `scripts/setup` installs with
 //! promtool) scrapes our endpoint on loopback: the target is `up`, OpenMetrics was negotiated
 //! (the metadata API lists the counter family without `_total`, which only an OpenMetrics scrape
 //! gives), and the values queried back through its HTTP API equal the values recorded.
@@ -53,49 +53,48 @@ fn a_real_prometheus_scrapes_negotiates_openmetrics_and_reads_our_values() {
         .registry(registry)
         .start()
         .unwrap();
-    let prometheus = tests::prometheus::start(server.local_addr());
+    let prometheus = tests::servers::prometheus(server.local_addr());
 
-    let up = tests::prometheus::eventually("the target to be up", || {
-        tests::prometheus::query(&prometheus, "up{job=\"e2e\"}").filter(|&up| up == 1.0)
+    let up = tests::servers::eventually("the target to be up", || {
+        tests::servers::query(&prometheus, "up{job=\"e2e\"}").filter(|&up| up == 1.0)
     });
     assert_eq!(up, 1.0);
-    let done = tests::prometheus::eventually("a scrape with the counter", || {
-        tests::prometheus::query(&prometheus, "e2e_jobs_total{outcome=\"done\"}")
+    let done = tests::servers::eventually("a scrape with the counter", || {
+        tests::servers::query(&prometheus, "e2e_jobs_total{outcome=\"done\"}")
     });
     assert_eq!(done, 42.0);
     // Exported at zero before anything was recorded.
     assert_eq!(
-        tests::prometheus::query(&prometheus, "e2e_jobs_total{outcome=\"failed\"}"),
+        tests::servers::query(&prometheus, "e2e_jobs_total{outcome=\"failed\"}"),
         Some(0.0)
     );
     assert_eq!(
-        tests::prometheus::query(&prometheus, "e2e_queue_items"),
+        tests::servers::query(&prometheus, "e2e_queue_items"),
         Some(-7.0)
     );
     assert_eq!(
-        tests::prometheus::query(&prometheus, "e2e_job_duration_seconds_count"),
+        tests::servers::query(&prometheus, "e2e_job_duration_seconds_count"),
         Some(4.0)
     );
     assert_eq!(
-        tests::prometheus::query(&prometheus, "e2e_job_duration_seconds_sum"),
+        tests::servers::query(&prometheus, "e2e_job_duration_seconds_sum"),
         Some(55.55)
     );
     assert_eq!(
-        tests::prometheus::query(&prometheus, "e2e_job_duration_seconds_bucket{le=\"1.0\"}"),
+        tests::servers::query(&prometheus, "e2e_job_duration_seconds_bucket{le=\"1.0\"}"),
         Some(2.0),
         "OpenMetrics writes `le=\"1.0\"`, which Prometheus keeps as is"
     );
 
     // The metadata API: under OpenMetrics the counter family is `e2e_jobs` (its samples keep
     // `_total`); a 0.0.4 scrape would list `e2e_jobs_total`.
-    let metadata = tests::prometheus::eventually("metadata of the counter family", || {
+    let metadata = tests::servers::eventually("metadata of the counter family", || {
         let reply =
             tests::http::try_get(prometheus.addr(), "/api/v1/metadata?metric=e2e_jobs", None)
                 .ok()?;
-        reply
-            .body
-            .contains("\"type\":\"counter\"")
-            .then_some(reply.body)
+        let body = reply.text();
+        body.contains("\"type\":\"counter\"")
+            .then(|| body.to_owned())
     });
     assert!(metadata.contains("\"e2e_jobs\""), "{metadata}");
     assert!(
@@ -110,8 +109,8 @@ fn a_real_prometheus_scrapes_negotiates_openmetrics_and_reads_our_values() {
             outcome: Outcome::Failed,
         })
         .inc_by(3);
-    let failed = tests::prometheus::eventually("the new value", || {
-        tests::prometheus::query(&prometheus, "e2e_jobs_total{outcome=\"failed\"}")
+    let failed = tests::servers::eventually("the new value", || {
+        tests::servers::query(&prometheus, "e2e_jobs_total{outcome=\"failed\"}")
             .filter(|&v| v == 3.0)
     });
     assert_eq!(failed, 3.0);

@@ -1,14 +1,13 @@
 //! The exposition of a set using every feature is accepted by the reference tools:
 //! `promtool check metrics` (0.0.4, no lint warning) and the Python reference parser
-//! (`prometheus_client.openmetrics.parser`, OpenMetrics 1.0). `.ci/run` installs both.
+//! (`prometheus_client.openmetrics.parser`, OpenMetrics 1.0). `scripts/setup` installs both.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use metrics_core::{
     Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry,
 };
+use tests::tools::{promtool_check_metrics, python};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
 #[label(rename_all = "snake_case")]
@@ -93,31 +92,10 @@ fn exposition() -> (String, String) {
     )
 }
 
-fn run(mut cmd: Command, input: &str, install_hint: &str) -> (bool, String) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?} ({e}); {install_hint}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
 #[test]
 fn promtool_accepts_the_text_format_without_warnings() {
     let (text, _) = exposition();
-    let mut cmd = Command::new("promtool");
-    cmd.args(["check", "metrics"]);
-    let (ok, output) = run(cmd, &text, "install it: apt-get install -y prometheus");
+    let (ok, output) = promtool_check_metrics(&text);
     assert!(ok, "promtool failed:\n{output}\n--- input ---\n{text}");
     assert_eq!(
         output.trim(),
@@ -136,9 +114,7 @@ for family in text_string_to_metric_families(sys.stdin.read()):
 #[test]
 fn python_reference_parser_accepts_openmetrics() {
     let (_, om) = exposition();
-    let mut cmd = Command::new("python3");
-    cmd.args(["-c", PARSE]);
-    let (ok, output) = run(cmd, &om, "install it: pip install prometheus-client");
+    let (ok, output) = python(PARSE, &[], om.as_bytes());
     assert!(
         ok,
         "the reference parser rejected it:\n{output}\n--- input ---\n{om}"

@@ -162,22 +162,47 @@ impl RegistryEncoder for MetricWriter {
 mod tests {
     use std::sync::Arc;
 
-    use metrics_core::{Counter, Family, FloatGauge, Gauge, Histogram, Registry};
+    use metrics_core::{
+        Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry,
+    };
 
     use super::*;
-    use crate::fixtures::{metric_set, Reason, ReasonLabels, RouteLabels};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+    #[label(rename_all = "snake_case")]
+    #[allow(dead_code)] // some variants are only exported at zero, never recorded
+    enum Reason {
+        RateLimit,
+        Manual,
+        ContextExhausted,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct ReasonLabels {
+        reason: Reason,
+        retried: bool,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct RouteLabels {
+        route: &'static str,
+    }
 
     #[test]
     fn every_kind_with_attributes_and_per_bucket_counts() {
-        static BOUNDS: [f64; 2] = [0.5, 1.0];
-        metric_set! {
-            struct Set {
-                jobs: Family<ReasonLabels, Counter> = Family::new() => ("app_jobs_total", "Jobs"),
-                routes: Family<RouteLabels, Gauge> = Family::new() => ("app_routes", "Routes"),
-                depth: Gauge = Gauge::new() => ("app_depth", "Depth"),
-                load: FloatGauge = FloatGauge::new() => ("app_load_ratio", "Load"),
-                time: Histogram = Histogram::with_buckets(&BOUNDS) => ("app_time_seconds", "Time", unit = "seconds"),
-            }
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Set {
+            #[metric(name = "app_jobs_total", help = "Jobs")]
+            jobs: Family<ReasonLabels, Counter>,
+            #[metric(name = "app_routes", help = "Routes")]
+            routes: Family<RouteLabels, Gauge>,
+            #[metric(name = "app_depth", help = "Depth")]
+            depth: Gauge,
+            #[metric(name = "app_load_ratio", help = "Load")]
+            load: FloatGauge,
+            #[metric(name = "app_time_seconds", help = "Time", unit = "seconds", buckets = [0.5, 1.0])]
+            time: Histogram,
         }
         let set = Arc::new(Set::default());
         let registry = Registry::new();

@@ -5,6 +5,7 @@
 //! read completely.
 #![cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 
+use std::error::Error as _;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -13,7 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use metrics_core::Registry;
-use metrics_export::Exporter;
+use metrics_export::{Exporter, PushError, TransportError};
 
 /// The flush deadline of the tests.
 const FLUSH: Duration = Duration::from_millis(500);
@@ -137,6 +138,15 @@ fn flush_returns_by_its_deadline<E: Exporter>(answer: Answer, exporter: impl Fn(
     eprintln!("flush({FLUSH:?}): {took:?}, {outcome:?}");
     let err = outcome.unwrap_err();
     assert!(err.to_string().starts_with("cannot reach the "), "{err}");
+    // The pusher's error, and its cause.
+    assert!(
+        matches!(err.downcast_ref(), Some(PushError::Transport { .. })),
+        "{err:?}"
+    );
+    let cause = err
+        .source()
+        .and_then(|e| e.downcast_ref::<TransportError>());
+    assert!(cause.is_some_and(TransportError::is_timeout), "{err:?}");
     assert!(took <= FLUSH + SLACK, "flush({FLUSH:?}) took {took:?}");
     let health = exporter.health();
     assert_eq!(health.consecutive_failures, 1);

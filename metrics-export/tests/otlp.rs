@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_export::otlp::{
+use metrics_export::otlp::proto::{
     metric::Data, number_data_point::Value, ExportMetricsPartialSuccess,
     ExportMetricsServiceRequest, ExportMetricsServiceResponse, KeyValue, Metric, NumberDataPoint,
 };
@@ -362,7 +362,7 @@ fn a_partial_success_is_an_error_not_retried_its_rejected_points_dropped() {
     let otlp = Otlp::new(&fake.url(), "svc").unwrap().registry(registry);
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
     assert_eq!(
-        err.0,
+        err.to_string(),
         "the OTLP receiver rejected 2 data points: bad points"
     );
     assert_eq!(fake.count(), 1, "not retried");
@@ -383,7 +383,7 @@ fn other_4xx_are_given_up_at_once_and_counted() {
         .backoff(Duration::from_millis(1), Duration::from_millis(1));
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
     assert!(
-        err.0
+        err.to_string()
             .starts_with("the OTLP receiver answered 400: status 400"),
         "{err}"
     );
@@ -413,7 +413,11 @@ fn a_receiver_that_is_down_fails_within_the_deadline() {
     for _ in 0..3 {
         let started = Instant::now();
         let err = otlp.flush(Duration::from_millis(300)).unwrap_err();
-        assert!(err.0.starts_with("cannot reach the OTLP receiver"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("cannot reach the OTLP receiver"),
+            "{err}"
+        );
         assert!(
             started.elapsed() < Duration::from_millis(800),
             "{:?}",
@@ -445,7 +449,7 @@ fn a_receiver_that_never_answers_times_out_and_the_thread_stops_promptly() {
     let started = Instant::now();
     let err = otlp.flush(Duration::from_secs(3)).unwrap_err();
     let took = started.elapsed();
-    assert!(err.0.starts_with("cannot reach"), "{err}");
+    assert!(err.to_string().starts_with("cannot reach"), "{err}");
     assert!(took < Duration::from_millis(1500), "{took:?}");
     assert_eq!(otlp.metrics().failures.get(), 2);
 
@@ -474,7 +478,11 @@ fn garbage_answers_are_errors_not_panics() {
         .max_attempts(3)
         .backoff(Duration::from_millis(1), Duration::from_millis(2));
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
-    assert!(err.0.starts_with("cannot reach the OTLP receiver"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot reach the OTLP receiver"),
+        "{err}"
+    );
     assert_eq!(fake.count(), 3, "retried as a transport error");
 }
 

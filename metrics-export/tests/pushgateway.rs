@@ -156,7 +156,7 @@ fn put_post_delete_against_a_real_pushgateway() {
         .push_add()
         .unwrap_err();
     match &err {
-        PushError::Status { status, body } => {
+        PushError::Status { status, body, .. } => {
             assert_eq!(*status, 400, "{body}");
             assert!(!body.is_empty());
         }
@@ -186,7 +186,7 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
     let down = Pushgateway::new(&format!("http://127.0.0.1:{port}"), "j")
         .unwrap()
         .registry(Arc::clone(&registry));
-    assert!(matches!(down.push(), Err(PushError::Transport(_))));
+    assert!(matches!(down.push(), Err(PushError::Transport { .. })));
 
     // Accepts, never answers.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -203,7 +203,7 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
         .timeout(Duration::from_millis(300))
         .push()
         .unwrap_err();
-    assert!(matches!(err, PushError::Transport(_)), "{err:?}");
+    assert!(matches!(err, PushError::Transport { .. }), "{err:?}");
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -227,7 +227,7 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
         .timeout(Duration::from_secs(2))
         .push()
         .unwrap_err();
-    assert!(matches!(err, PushError::Transport(_)), "{err:?}");
+    assert!(matches!(err, PushError::Transport { .. }), "{err:?}");
     answering.join().unwrap();
 }
 

@@ -95,6 +95,7 @@ mod number;
 mod openmetrics;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(feature = "parse")]
 pub mod parse;
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 mod push;

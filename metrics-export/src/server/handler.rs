@@ -5,10 +5,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use hyper::body::Bytes;
-use hyper::header::{
-    HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING,
-    CONTENT_TYPE, VARY, WWW_AUTHENTICATE,
-};
+use hyper::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Response, StatusCode};
 use metrics_core::Registry;
 
@@ -77,23 +74,7 @@ impl Handler {
                 return response;
             }
         }
-        let scrape = crate::scrape::scrape(
-            self.registry(),
-            crate::scrape::joined(headers, &ACCEPT).as_deref(),
-            crate::scrape::joined(headers, &ACCEPT_ENCODING).as_deref(),
-            &self.size_hint,
-        );
-        let mut response = Response::new(Bytes::from(scrape.body));
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(scrape.format.content_type()),
-        );
-        if scrape.gzipped {
-            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        headers.insert(VARY, HeaderValue::from_static(crate::scrape::VARY));
-        response
+        crate::scrape::respond(self.registry(), headers, &self.size_hint)
     }
 }
 

@@ -169,82 +169,45 @@ fn drop_returns_by_the_shutdown_timeout<E: Exporter>(exporter: impl Fn(&str) -> 
     assert!(took <= SHUTDOWN + SLACK, "drop took {took:?}");
 }
 
-#[cfg(feature = "pushgateway")]
-mod pushgateway {
-    use metrics_export::Pushgateway;
+/// The three tests for one pusher, built by `$exporter` from the receiver's base URL.
+macro_rules! deadline_tests {
+    ($feature:literal, $pusher:ident, $exporter:expr) => {
+        #[cfg(feature = $feature)]
+        mod $pusher {
+            use super::*;
 
-    use super::*;
+            #[test]
+            fn flush_returns_by_its_deadline_against_a_silent_receiver() {
+                flush_returns_by_its_deadline(Answer::Nothing, $exporter);
+            }
 
-    fn gateway(base: &str) -> Pushgateway {
-        Pushgateway::new(base, "j").unwrap().registry(registry())
-    }
+            #[test]
+            fn a_2xx_whose_body_never_arrives_is_a_failure() {
+                flush_returns_by_its_deadline(Answer::HeadOnly, $exporter);
+            }
 
-    #[test]
-    fn flush_returns_by_its_deadline_against_a_silent_gateway() {
-        flush_returns_by_its_deadline(Answer::Nothing, gateway);
-    }
-
-    #[test]
-    fn a_2xx_whose_body_never_arrives_is_a_failure() {
-        flush_returns_by_its_deadline(Answer::HeadOnly, gateway);
-    }
-
-    #[test]
-    fn drop_returns_by_the_shutdown_timeout_against_a_silent_gateway() {
-        drop_returns_by_the_shutdown_timeout(gateway);
-    }
+            #[test]
+            fn drop_returns_by_the_shutdown_timeout_against_a_silent_receiver() {
+                drop_returns_by_the_shutdown_timeout($exporter);
+            }
+        }
+    };
 }
 
-#[cfg(feature = "remote-write")]
-mod remote_write {
-    use metrics_export::RemoteWrite;
+deadline_tests!("pushgateway", pushgateway, |base: &str| {
+    metrics_export::Pushgateway::new(base, "j")
+        .unwrap()
+        .registry(registry())
+});
 
-    use super::*;
+deadline_tests!("remote-write", remote_write, |base: &str| {
+    metrics_export::RemoteWrite::new(&format!("{base}/api/v1/write"))
+        .unwrap()
+        .registry(registry())
+});
 
-    fn writer(base: &str) -> RemoteWrite {
-        RemoteWrite::new(&format!("{base}/api/v1/write"))
-            .unwrap()
-            .registry(registry())
-    }
-
-    #[test]
-    fn flush_returns_by_its_deadline_against_a_silent_receiver() {
-        flush_returns_by_its_deadline(Answer::Nothing, writer);
-    }
-
-    #[test]
-    fn a_2xx_whose_body_never_arrives_is_a_failure() {
-        flush_returns_by_its_deadline(Answer::HeadOnly, writer);
-    }
-
-    #[test]
-    fn drop_returns_by_the_shutdown_timeout_against_a_silent_receiver() {
-        drop_returns_by_the_shutdown_timeout(writer);
-    }
-}
-
-#[cfg(feature = "otlp")]
-mod otlp {
-    use metrics_export::Otlp;
-
-    use super::*;
-
-    fn otlp(base: &str) -> Otlp {
-        Otlp::new(base, "svc").unwrap().registry(registry())
-    }
-
-    #[test]
-    fn flush_returns_by_its_deadline_against_a_silent_receiver() {
-        flush_returns_by_its_deadline(Answer::Nothing, otlp);
-    }
-
-    #[test]
-    fn a_2xx_whose_body_never_arrives_is_a_failure() {
-        flush_returns_by_its_deadline(Answer::HeadOnly, otlp);
-    }
-
-    #[test]
-    fn drop_returns_by_the_shutdown_timeout_against_a_silent_receiver() {
-        drop_returns_by_the_shutdown_timeout(otlp);
-    }
-}
+deadline_tests!("otlp", otlp, |base: &str| {
+    metrics_export::Otlp::new(base, "svc")
+        .unwrap()
+        .registry(registry())
+});

@@ -57,8 +57,8 @@ impl Pushgateway {
     /// # Errors
     /// [`PushError::InvalidArgument`] for a URL that is not `http(s)://...` or an empty job.
     pub fn new(url: &str, job: &str) -> Result<Self, PushError> {
+        PushClient::check_url(Protocol::Pushgateway, url)?;
         let base = url.trim_end_matches('/');
-        PushClient::check_url(Protocol::Pushgateway, base)?;
         if job.is_empty() {
             return Err(PushError::InvalidArgument(
                 "the Pushgateway job name must not be empty".to_owned(),

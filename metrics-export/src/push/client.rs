@@ -74,7 +74,8 @@ impl Clone for PushClient {
 
 impl PushClient {
     /// A client of `url` (already checked), with the defaults: 10 s per request,
-    /// `max_attempts` sends, backoff between 30 ms and 5 s, 5 s for the last flush.
+    /// `max_attempts` sends, backoff between 30 ms and 5 s, 5 s for stopping the background
+    /// thread.
     pub(crate) fn new(protocol: Protocol, url: String, max_attempts: u32) -> Self {
         let agent = ureq::Agent::new_with_config(
             ureq::Agent::config_builder()

@@ -321,7 +321,8 @@ pub trait Exporter: Send + Sync + 'static {
     /// flush included.
     ///
     /// # Panics
-    /// When the thread cannot be spawned, or a background thread already runs for this exporter.
+    /// When the thread cannot be spawned, or a background thread already runs for this exporter
+    /// (one its handle stopped waiting for counts until it ends).
     fn start(self: Arc<Self>, interval: Duration) -> ExporterHandle
     where
         Self: Sized,

@@ -23,9 +23,8 @@ use std::ops::Deref;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
-use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::body::Body;
+use axum::http::HeaderMap;
 use axum::routing::MethodRouter;
 use metrics_core::{CheckError, Registry};
 
@@ -59,26 +58,6 @@ where
     axum::routing::get(move |headers: HeaderMap| {
         let registry = registry.clone();
         let size_hint = Arc::clone(&size_hint);
-        async move { respond(&registry, &headers, &size_hint) }
+        async move { crate::scrape::respond::<Body>(&registry, &headers, &size_hint) }
     })
-}
-
-fn respond(registry: &Registry, headers: &HeaderMap, size_hint: &AtomicUsize) -> Response {
-    let scrape = crate::scrape::scrape(
-        registry,
-        crate::scrape::joined(headers, &ACCEPT).as_deref(),
-        crate::scrape::joined(headers, &ACCEPT_ENCODING).as_deref(),
-        size_hint,
-    );
-    let mut response = scrape.body.into_response();
-    let out = response.headers_mut();
-    out.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(scrape.format.content_type()),
-    );
-    if scrape.gzipped {
-        out.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
-    out.insert(VARY, HeaderValue::from_static(crate::scrape::VARY));
-    response
 }

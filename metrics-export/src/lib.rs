@@ -69,16 +69,17 @@ pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
 mod encoder;
-#[cfg(any(feature = "remote-write", feature = "otlp", feature = "pushgateway"))]
-mod exporter;
 mod negotiate;
 mod number;
 mod openmetrics;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(feature = "parse")]
 pub mod parse;
-#[cfg(feature = "pushgateway")]
+#[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 mod push;
+#[cfg(feature = "pushgateway")]
+mod pushgateway;
 #[cfg(feature = "remote-write")]
 pub mod remote_write;
 #[cfg(any(feature = "server", feature = "axum"))]
@@ -87,16 +88,19 @@ mod scrape;
 mod server;
 mod text;
 
-#[cfg(any(feature = "remote-write", feature = "otlp", feature = "pushgateway"))]
-pub use exporter::{ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health};
 pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "otlp")]
-pub use otlp::{Otlp, OtlpError};
+pub use otlp::Otlp;
+#[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
+pub use push::{
+    ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health, Protocol,
+    PushError, TransportError,
+};
 #[cfg(feature = "pushgateway")]
-pub use push::{PushError, Pushgateway};
+pub use pushgateway::Pushgateway;
 #[cfg(feature = "remote-write")]
-pub use remote_write::{RemoteWrite, RemoteWriteError};
+pub use remote_write::RemoteWrite;
 #[cfg(feature = "server")]
 pub use server::{MetricsServer, ServerBuilder, ServerError, DEFAULT_PORT};
 pub use text::{encode_text, write_text, TEXT_CONTENT_TYPE};

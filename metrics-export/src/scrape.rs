@@ -1,8 +1,11 @@
-//! One scrape: the format the request asks for, rendered, gzip-compressed when accepted. Shared
-//! by the standalone server and the axum handler.
+//! One scrape: the format the request asks for, rendered, gzip-compressed when accepted, as an
+//! HTTP answer. Shared by the standalone server and the axum handler.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use http::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE,
+};
 use metrics_core::Registry;
 
 use crate::ExpositionFormat;
@@ -14,16 +17,35 @@ pub(crate) const VARY: &str = if cfg!(feature = "gzip") {
     "Accept"
 };
 
-/// A rendered scrape.
-pub(crate) struct Scrape {
-    pub(crate) format: ExpositionFormat,
-    /// Whether `body` is gzip-compressed (`Content-Encoding: gzip`).
-    pub(crate) gzipped: bool,
-    pub(crate) body: Vec<u8>,
+/// The answer to a scrape of `registry` with the request's `headers`: `200` with the format
+/// `Accept` asks for (its `Content-Type`), gzip-compressed when `Accept-Encoding` allows it
+/// (`Content-Encoding`), and `Vary`. `size_hint` keeps the last size, so the next scrape
+/// allocates its buffer once.
+pub(crate) fn respond<B: From<Vec<u8>>>(
+    registry: &Registry,
+    headers: &HeaderMap,
+    size_hint: &AtomicUsize,
+) -> http::Response<B> {
+    let format = ExpositionFormat::negotiate(joined(headers, &ACCEPT).as_deref());
+    let mut body = String::with_capacity(size_hint.load(Ordering::Relaxed) + 1024);
+    format.write(registry, &mut body);
+    size_hint.store(body.len(), Ordering::Relaxed);
+    let (body, gzipped) = compress(joined(headers, &ACCEPT_ENCODING).as_deref(), body);
+    let mut response = http::Response::new(B::from(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if gzipped {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    headers.insert(http::header::VARY, HeaderValue::from_static(VARY));
+    response
 }
 
 /// The values of every `name` header, joined by commas (as HTTP allows), `None` if absent.
-pub(crate) fn joined(headers: &http::HeaderMap, name: &http::header::HeaderName) -> Option<String> {
+fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     let joined = headers
         .get_all(name)
         .iter()
@@ -31,26 +53,6 @@ pub(crate) fn joined(headers: &http::HeaderMap, name: &http::header::HeaderName)
         .collect::<Vec<_>>()
         .join(",");
     (!joined.is_empty()).then_some(joined)
-}
-
-/// Renders `registry` as the `Accept` and `Accept-Encoding` values ask; `size_hint` keeps the
-/// last size, so the next scrape allocates its buffer once.
-pub(crate) fn scrape(
-    registry: &Registry,
-    accept: Option<&str>,
-    accept_encoding: Option<&str>,
-    size_hint: &AtomicUsize,
-) -> Scrape {
-    let format = ExpositionFormat::negotiate(accept);
-    let mut body = String::with_capacity(size_hint.load(Ordering::Relaxed) + 1024);
-    format.write(registry, &mut body);
-    size_hint.store(body.len(), Ordering::Relaxed);
-    let (body, gzipped) = compress(accept_encoding, body);
-    Scrape {
-        format,
-        gzipped,
-        body,
-    }
 }
 
 /// The body, gzip-compressed when `accept_encoding` accepts it (feature `gzip`).

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_export::otlp::{
+use metrics_export::otlp::proto::{
     metric::Data, number_data_point::Value, ExportMetricsPartialSuccess,
     ExportMetricsServiceRequest, ExportMetricsServiceResponse, KeyValue, Metric, NumberDataPoint,
 };
@@ -344,7 +344,7 @@ fn a_partial_success_is_an_error_not_retried_its_rejected_points_dropped() {
     let otlp = Otlp::new(&fake.url(), "svc").unwrap().registry(registry);
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
     assert_eq!(
-        err.0,
+        err.to_string(),
         "the OTLP receiver rejected 2 data points: bad points"
     );
     assert_eq!(fake.count(), 1, "not retried");
@@ -365,7 +365,7 @@ fn other_4xx_are_given_up_at_once_and_counted() {
         .backoff(Duration::from_millis(1), Duration::from_millis(1));
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
     assert!(
-        err.0
+        err.to_string()
             .starts_with("the OTLP receiver answered 400: status 400"),
         "{err}"
     );
@@ -390,7 +390,7 @@ fn a_receiver_that_is_down_fails_within_the_deadline() {
     for _ in 0..3 {
         let started = Instant::now();
         let err = otlp.flush(Duration::from_millis(300)).unwrap_err();
-        assert!(err.0.starts_with("cannot reach the OTLP receiver"), "{err}");
+        assert!(err.to_string().starts_with("cannot reach the OTLP receiver"), "{err}");
         // Retried without end but for the deadline (a hang guard at ten times it).
         assert!(
             started.elapsed() < Duration::from_secs(3),
@@ -423,7 +423,7 @@ fn a_receiver_that_never_answers_times_out_and_the_thread_stops_promptly() {
     let started = Instant::now();
     let err = otlp.flush(Duration::from_secs(60)).unwrap_err();
     let took = started.elapsed();
-    assert!(err.0.starts_with("cannot reach"), "{err}");
+    assert!(err.to_string().starts_with("cannot reach"), "{err}");
     // Two attempts of 200 ms, not the minute the receiver holds each (a hang guard at ten
     // times their 400 ms).
     assert!(took < Duration::from_secs(4), "{took:?}");
@@ -460,7 +460,11 @@ fn garbage_answers_are_errors_not_panics() {
         .max_attempts(3)
         .backoff(Duration::from_millis(1), Duration::from_millis(2));
     let err = otlp.flush(Duration::from_secs(5)).unwrap_err();
-    assert!(err.0.starts_with("cannot reach the OTLP receiver"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot reach the OTLP receiver"),
+        "{err}"
+    );
     assert_eq!(fake.count(), 3, "retried as a transport error");
 }
 

@@ -117,7 +117,7 @@ fn put_post_delete_against_a_real_pushgateway() {
         .push_add()
         .unwrap_err();
     match &err {
-        PushError::Status { status, body } => {
+        PushError::Status { status, body, .. } => {
             assert_eq!(*status, 400, "{body}");
             assert!(!body.is_empty());
         }
@@ -142,7 +142,7 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
     let down = Pushgateway::new(&format!("http://{}", servers::free_addr()), "j")
         .unwrap()
         .registry(Arc::clone(&registry));
-    assert!(matches!(down.push(), Err(PushError::Transport(_))));
+    assert!(matches!(down.push(), Err(PushError::Transport { .. })));
 
     // Accepts, reads the request, never answers (for a minute).
     let silent = Receiver::start("", [], Answer::Silent(Duration::from_secs(60)));
@@ -153,7 +153,7 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
         .timeout(Duration::from_millis(300))
         .push()
         .unwrap_err();
-    assert!(matches!(err, PushError::Transport(_)), "{err:?}");
+    assert!(matches!(err, PushError::Transport { .. }), "{err:?}");
     // A hang guard, ten times the timeout.
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -170,7 +170,7 @@ fn a_gateway_that_is_down_or_silent_is_an_error_not_a_hang() {
         .timeout(Duration::from_secs(2))
         .push()
         .unwrap_err();
-    assert!(matches!(err, PushError::Transport(_)), "{err:?}");
+    assert!(matches!(err, PushError::Transport { .. }), "{err:?}");
     assert_eq!(garbage.count(), 1);
 }
 

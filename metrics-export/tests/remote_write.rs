@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrics_export::remote_write::{TimeSeries, WriteRequest};
+use metrics_export::remote_write::proto::{TimeSeries, WriteRequest};
 use metrics_export::{Exporter, RemoteWrite};
 use prost::Message as _;
 
@@ -207,7 +207,7 @@ fn other_4xx_are_dropped_and_counted_not_retried() {
     let samples = writer.write_request(0).unwrap().timeseries.len() as u64;
     let err = writer.flush(Duration::from_secs(5)).unwrap_err();
     assert!(
-        err.0
+        err.to_string()
             .starts_with("the remote write receiver answered 400: status 400"),
         "{err}"
     );
@@ -241,7 +241,7 @@ fn a_request_that_keeps_failing_is_dropped_after_max_attempts() {
         .backoff(Duration::from_millis(1), Duration::from_millis(5));
     let samples = writer.write_request(0).unwrap().timeseries.len() as u64;
     let err = writer.flush(Duration::from_secs(5)).unwrap_err();
-    assert!(err.0.contains("503"), "{err}");
+    assert!(err.to_string().contains("503"), "{err}");
     assert_eq!(fake.count(), 3);
     assert_eq!(writer.queued(), 0);
     assert_eq!(writer.metrics().dropped_samples.get(), samples);
@@ -264,7 +264,8 @@ fn a_receiver_that_is_down_keeps_the_queue_bounded() {
         let started = Instant::now();
         let err = writer.flush(Duration::from_millis(500)).unwrap_err();
         assert!(
-            err.0.starts_with("cannot reach the remote write receiver"),
+            err.to_string()
+                .starts_with("cannot reach the remote write receiver"),
             "{err}"
         );
         // Within the deadline (a hang guard at ten times it).
@@ -306,7 +307,7 @@ fn a_receiver_that_never_answers_times_out_and_does_not_block_recording() {
     let started = Instant::now();
     let err = writer.flush(Duration::from_secs(60)).unwrap_err();
     let took = started.elapsed();
-    assert!(err.0.starts_with("cannot reach"), "{err}");
+    assert!(err.to_string().starts_with("cannot reach"), "{err}");
     // Two attempts of 200 ms, not the minute the receiver holds each (a hang guard at ten
     // times their 400 ms).
     assert!(took < Duration::from_secs(4), "{took:?}");
@@ -349,7 +350,8 @@ fn garbage_answers_are_errors_not_panics() {
         .backoff(Duration::from_millis(1), Duration::from_millis(2));
     let err = writer.flush(Duration::from_secs(5)).unwrap_err();
     assert!(
-        err.0.starts_with("cannot reach the remote write receiver"),
+        err.to_string()
+            .starts_with("cannot reach the remote write receiver"),
         "{err}"
     );
     assert_eq!(fake.count(), 3, "retried as a transport error");

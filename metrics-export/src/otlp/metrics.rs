@@ -60,12 +60,8 @@ struct Attributes(Vec<KeyValue>);
 
 impl LabelEncoder for Attributes {
     fn label(&mut self, name: &str, value: LabelValueRef<'_>) {
-        let value = match value {
-            LabelValueRef::Str(s) => s.to_owned(),
-            LabelValueRef::I64(v) => v.to_string(),
-            LabelValueRef::U64(v) => v.to_string(),
-        };
-        self.0.push(KeyValue::string(name, value));
+        self.0
+            .push(KeyValue::string(name, crate::push::label_text(value)));
     }
 }
 

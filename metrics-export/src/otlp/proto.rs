@@ -1,5 +1,7 @@
-//! The subset of opentelemetry-proto a metrics sender fills, as hand-written `prost` messages
-//! (no build script, no `protoc`). Field numbers and wire types are those of
+//! The OTLP wire messages: the subset of opentelemetry-proto a metrics sender fills, as
+//! hand-written `prost` 0.14 messages (no build script, no `protoc`), for reading what
+//! [`Otlp::request`](super::Otlp::request) builds (`prost::Message` encodes and decodes them).
+//! Field numbers and wire types are those of
 //! `opentelemetry/proto/{collector/metrics,metrics,common,resource}/v1/*.proto`, checked
 //! against the descriptors of the Python package `opentelemetry-proto` (and by
 //! `tests/otlp.rs`, which decodes our requests with it).

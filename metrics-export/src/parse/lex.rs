@@ -114,6 +114,89 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// How a label set is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum LabelSyntax {
+    /// OpenMetrics: `name="value"` pairs separated by single commas, no blanks, no trailing
+    /// comma, an unknown escape kept as written.
+    OpenMetrics,
+    /// Prometheus 0.0.4: blanks allowed around every token, a trailing comma allowed, an
+    /// unknown escape an error.
+    Text,
+}
+
+impl Cursor<'_> {
+    /// A label set after its `{`, to its `}` included, written as `syntax` says.
+    pub(super) fn label_set(
+        &mut self,
+        syntax: LabelSyntax,
+    ) -> Result<Vec<(String, String)>, String> {
+        let (blanks, escapes) = match syntax {
+            LabelSyntax::OpenMetrics => (false, Escapes::KeepUnknown),
+            LabelSyntax::Text => (true, Escapes::Strict),
+        };
+        let skip_blanks = |c: &mut Self| {
+            if blanks {
+                c.take_while(is_blank);
+            }
+        };
+        let mut labels: Vec<(String, String)> = Vec::new();
+        skip_blanks(self);
+        if self.eat(b'}') {
+            return Ok(labels);
+        }
+        loop {
+            let name = self.label_name();
+            if name.is_empty() {
+                return Err(match self.peek_char() {
+                    Some('}') => "a label set cannot end with a comma".to_owned(),
+                    Some(ch) => {
+                        format!("expected a label name (`[a-zA-Z_][a-zA-Z0-9_]*`), found `{ch}`")
+                    }
+                    None => "the label set is missing its closing `}`".to_owned(),
+                });
+            }
+            skip_blanks(self);
+            if !self.eat(b'=') {
+                return Err(format!("expected `=` after the label name `{name}`"));
+            }
+            skip_blanks(self);
+            if !self.eat(b'"') {
+                return Err(format!(
+                    "the value of the label `{name}` must be in double quotes"
+                ));
+            }
+            let value = self.quoted(escapes)?;
+            if labels.iter().any(|(n, _)| n == name) {
+                return Err(format!("the label `{name}` appears twice"));
+            }
+            labels.push((name.to_owned(), value));
+            skip_blanks(self);
+            if self.eat(b'}') {
+                return Ok(labels);
+            }
+            if !self.eat(b',') {
+                return Err(match self.peek_char() {
+                    None => "the label set is missing its closing `}`".to_owned(),
+                    Some(ch) => format!(
+                        "expected `,` or `}}` after the value of the label `{name}`, found `{ch}`"
+                    ),
+                });
+            }
+            skip_blanks(self);
+            if blanks && self.eat(b'}') {
+                // 0.0.4 allows a trailing comma.
+                return Ok(labels);
+            }
+        }
+    }
+}
+
+/// A blank of the 0.0.4 format: a space or a tab.
+pub(super) fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
 /// What an escape sequence other than `\\`, `\"` and `\n` means.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Escapes {

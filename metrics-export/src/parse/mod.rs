@@ -1,5 +1,6 @@
-//! Parsers for the two text formats: [`openmetrics`] (OpenMetrics 1.0, strict) and [`text`]
-//! (Prometheus 0.0.4), for tests that check an exposition and for tools that merge several.
+//! Parsers for the two text formats (feature `parse`): [`openmetrics()`] (OpenMetrics 1.0,
+//! strict) and [`text()`] (Prometheus 0.0.4), for tests that check an exposition and for tools
+//! that merge several.
 //!
 //! Both read a whole exposition into an [`Exposition`]: its [`MetricFamily`]s in order, each
 //! with its metadata and [`Sample`]s (name, labels in the order written, value, optional
@@ -39,7 +40,7 @@
 //!
 //! # OpenMetrics 1.0
 //!
-//! [`openmetrics`] follows the OpenMetrics 1.0 specification strictly and agrees with all 211
+//! [`openmetrics()`] follows the OpenMetrics 1.0 specification strictly and agrees with all 211
 //! cases of the official parser test suite: the ABNF (names, labels, numbers,
 //! exemplars `# {labels} value [timestamp]`, single spaces, no blank line, no comment, `# EOF`
 //! last), and its semantic rules:
@@ -70,7 +71,7 @@
 //!
 //! # Prometheus 0.0.4
 //!
-//! [`text`] follows the format's documentation and the Prometheus parser (`expfmt`):
+//! [`text()`] follows the format's documentation and the Prometheus parser (`expfmt`):
 //! - `# HELP name text` and `# TYPE name type` (`counter`, `gauge`, `histogram`, `summary`,
 //!   `untyped`), at most once each per family and before its samples; any other `#` line is a
 //!   comment; blank lines are allowed;
@@ -92,6 +93,7 @@
 use std::error::Error;
 use std::fmt;
 
+mod family;
 mod lex;
 mod openmetrics;
 mod text;

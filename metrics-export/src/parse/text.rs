@@ -1,15 +1,10 @@
 //! The Prometheus text format 0.0.4 parser.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::lex::{self, format_labels, Cursor, Escapes};
+use super::family::{after_samples, fits, second, Families, Labels};
+use super::lex::{self, format_labels, is_blank, Cursor, LabelSyntax};
 use super::{Exposition, MetricFamily, MetricType, ParseError, Sample};
-
-type Labels = Vec<(String, String)>;
-
-fn is_blank(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
 
 /// A float as Go's `ParseFloat` reads it (hexadecimal forms aside): a decimal number too large
 /// for an `f64` is out of range, not infinity.
@@ -51,18 +46,13 @@ pub(super) fn parse(input: &str) -> Result<Exposition, ParseError> {
         }
     }
     parser.finish_family();
-    Ok(Exposition {
-        families: parser.families,
-    })
+    Ok(parser.families.into_exposition())
 }
 
 #[derive(Default)]
 struct Parser {
-    families: Vec<MetricFamily>,
+    families: Families,
     current: Option<OpenFamily>,
-    /// Every name a family has taken (its own, and its samples' for a histogram or summary):
-    /// the family that took it, and on which line.
-    claims: HashMap<String, (String, usize)>,
 }
 
 struct OpenFamily {
@@ -109,10 +99,7 @@ impl Parser {
         match &self.current {
             Some(family) if family.name == name => {
                 if !family.samples.is_empty() {
-                    return Err(err(format!(
-                        "`# {keyword}` for `{name}` comes after its samples: a family's \
-                         metadata comes first"
-                    )));
+                    return Err(after_samples(n, keyword, name));
                 }
             }
             _ => {
@@ -123,17 +110,13 @@ impl Parser {
         let family = self.current.as_mut().expect("opened above");
         if keyword == "HELP" {
             if let Some((_, first)) = family.help {
-                return Err(err(format!(
-                    "second `# HELP` for `{name}` (the first is on line {first})"
-                )));
+                return Err(second(n, keyword, name, first));
             }
             family.help = Some((lex::unescape_text_help(value).map_err(err)?, n));
             return Ok(());
         }
         if let Some(first) = family.type_line {
-            return Err(err(format!(
-                "second `# TYPE` for `{name}` (the first is on line {first})"
-            )));
+            return Err(second(n, keyword, name, first));
         }
         let kind = match value.trim_end_matches([' ', '\t']) {
             "counter" => MetricType::Counter,
@@ -150,43 +133,12 @@ impl Parser {
         };
         family.kind = Some(kind);
         family.type_line = Some(n);
-        for suffix in suffixes(Some(kind)).iter().filter(|s| !s.is_empty()) {
-            let sample = format!("{name}{suffix}");
-            if let Some((other, at)) = self.claims.get(&sample) {
-                return Err(err(format!(
-                    "{} `{name}` has samples named `{sample}`, a name the family `{other}` \
-                     (line {at}) already takes",
-                    value.trim_end_matches([' ', '\t'])
-                )));
-            }
-            self.claims.insert(sample, (name.to_owned(), n));
-        }
-        Ok(())
+        self.families
+            .type_samples(n, name, kind, suffixes(Some(kind)))
     }
 
     fn open(&mut self, n: usize, name: &str, by_sample: bool) -> Result<(), ParseError> {
-        if let Some((other, at)) = self.claims.get(name) {
-            return Err(ParseError::new(
-                n,
-                if by_sample {
-                    format!(
-                        "the sample `{name}` belongs to the family `{other}` (line {at}): the \
-                         samples of a family must be contiguous"
-                    )
-                } else if other == name {
-                    format!(
-                        "the family `{name}` already appeared (line {at}): the metadata and \
-                         samples of a family must be contiguous"
-                    )
-                } else {
-                    format!(
-                        "the family `{name}` clashes with the family `{other}` (line {at}), \
-                         which has samples named `{name}`"
-                    )
-                },
-            ));
-        }
-        self.claims.insert(name.to_owned(), (name.to_owned(), n));
+        self.families.open(n, name, by_sample)?;
         self.current = Some(OpenFamily {
             name: name.to_owned(),
             kind: None,
@@ -213,32 +165,16 @@ impl Parser {
     fn sample(&mut self, n: usize, line: &str) -> Result<(), ParseError> {
         let err = |message: String| ParseError::new(n, message);
         let sample = parse_sample(line).map_err(err)?;
-        let fits = self.current.as_ref().is_some_and(|family| {
-            sample
-                .name
-                .strip_prefix(family.name.as_str())
-                .is_some_and(|suffix| suffixes(family.kind).contains(&suffix))
-        });
+        let fits = self
+            .current
+            .as_ref()
+            .is_some_and(|f| fits(&f.name, suffixes(f.kind), &sample.name));
         if !fits {
             let previous = self.current.as_ref().map(|f| (f.name.clone(), f.kind));
             self.finish_family();
             if let Some((previous, Some(kind))) = previous {
-                if self
-                    .claims
-                    .get(&sample.name)
-                    .is_some_and(|(owner, _)| *owner == previous)
-                {
-                    let names: Vec<String> = suffixes(Some(kind))
-                        .iter()
-                        .map(|s| format!("`{previous}{s}`"))
-                        .collect();
-                    return Err(err(format!(
-                        "`{}` is not a sample name of {} `{previous}`, whose samples are {}",
-                        sample.name,
-                        kind.as_str(),
-                        names.join(", ")
-                    )));
-                }
+                self.families
+                    .misnamed(n, &sample.name, &previous, kind, suffixes(Some(kind)))?;
             }
             self.open(n, &sample.name, true)?;
         }
@@ -298,7 +234,7 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
     let blank = c.take_while(is_blank);
     let mut labels = Vec::new();
     if c.eat(b'{') {
-        labels = parse_labels(&mut c)?;
+        labels = c.label_set(LabelSyntax::Text)?;
         c.take_while(is_blank);
     } else if blank.is_empty() {
         return Err(match c.peek_char() {
@@ -347,52 +283,4 @@ fn parse_sample(line: &str) -> Result<Sample, String> {
         timestamp,
         exemplar: None,
     })
-}
-
-/// A label set after its `{`, to its `}` included: `name="value"` pairs separated by commas,
-/// blanks allowed around every token, a trailing comma allowed.
-fn parse_labels(c: &mut Cursor<'_>) -> Result<Labels, String> {
-    let mut labels: Labels = Vec::new();
-    loop {
-        c.take_while(is_blank);
-        if c.eat(b'}') {
-            return Ok(labels);
-        }
-        let name = c.label_name();
-        if name.is_empty() {
-            return Err(match c.peek_char() {
-                None => "the label set is missing its closing `}`".to_owned(),
-                Some(ch) => {
-                    format!("expected a label name (`[a-zA-Z_][a-zA-Z0-9_]*`), found `{ch}`")
-                }
-            });
-        }
-        c.take_while(is_blank);
-        if !c.eat(b'=') {
-            return Err(format!("expected `=` after the label name `{name}`"));
-        }
-        c.take_while(is_blank);
-        if !c.eat(b'"') {
-            return Err(format!(
-                "the value of the label `{name}` must be in double quotes"
-            ));
-        }
-        let value = c.quoted(Escapes::Strict)?;
-        if labels.iter().any(|(n, _)| n == name) {
-            return Err(format!("the label `{name}` appears twice"));
-        }
-        labels.push((name.to_owned(), value));
-        c.take_while(is_blank);
-        if c.eat(b'}') {
-            return Ok(labels);
-        }
-        if !c.eat(b',') {
-            return Err(match c.peek_char() {
-                None => "the label set is missing its closing `}`".to_owned(),
-                Some(ch) => format!(
-                    "expected `,` or `}}` after the value of the label `{name}`, found `{ch}`"
-                ),
-            });
-        }
-    }
 }

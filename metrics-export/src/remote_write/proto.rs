@@ -1,5 +1,7 @@
-//! The Remote Write 1.0 protobuf (`prometheus/prompb/remote.proto` and `types.proto`), the
-//! fields a sender fills, as hand-written `prost` messages: no build script, no `protoc`.
+//! The Remote Write 1.0 wire messages (`prometheus/prompb/remote.proto` and `types.proto`),
+//! the fields a sender fills, as hand-written `prost` 0.14 messages (no build script, no
+//! `protoc`), for reading what [`RemoteWrite::write_request`](super::RemoteWrite::write_request)
+//! builds (`prost::Message` encodes and decodes them).
 
 /// A write request: the series of one push.
 #[derive(Clone, PartialEq, prost::Message)]

@@ -36,14 +36,9 @@ struct Labels(Vec<Label>);
 
 impl LabelEncoder for Labels {
     fn label(&mut self, name: &str, value: LabelValueRef<'_>) {
-        let value = match value {
-            LabelValueRef::Str(s) => s.to_owned(),
-            LabelValueRef::I64(v) => v.to_string(),
-            LabelValueRef::U64(v) => v.to_string(),
-        };
         self.0.push(Label {
             name: name.to_owned(),
-            value,
+            value: crate::push::label_text(value),
         });
     }
 }

@@ -1,42 +1,24 @@
-//! What every pushing exporter shares (features `remote-write`, `otlp` and `pushgateway`): a
-//! background thread that exports on an interval, `flush` with a deadline, the health of the
-//! last exports, self-metrics registered in the registry the exporter pushes, and (for remote
-//! write and OTLP) the HTTP plumbing of their requests (one `ureq` agent configuration, jittered
-//! backoff, reading an answer).
+//! The [`Exporter`] trait: a background thread that exports on an interval, `flush` with a
+//! deadline, the health of the last exports, and self-metrics registered in the registry the
+//! exporter pushes.
 
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-use std::collections::hash_map::RandomState;
 use std::fmt;
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::ExportError;
 use metrics_core::{
-    CheckError, Counter, EncodeMetric, Metric, MetricDesc, MetricSet, Registry, RegistryError,
-    SetInfo,
+    Counter, EncodeMetric, Metric, MetricDesc, MetricSet, Registry, RegistryError, SetInfo,
 };
-
-/// Why an export failed, as [`Health::last_error`] keeps it: a human-readable message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExportError(pub String);
-
-impl fmt::Display for ExportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ExportError {}
 
 /// How an exporter has been doing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Health {
     /// When an export last succeeded (`None`: never).
     pub last_success: Option<SystemTime>,
-    /// The error of the last failed export, kept after later successes (`None`: never failed).
+    /// The message of the last failed export's error, kept after later successes (`None`:
+    /// never failed).
     pub last_error: Option<String>,
     /// Exports that failed since the last success.
     pub consecutive_failures: u64,
@@ -110,13 +92,24 @@ impl MetricSet for ExporterMetrics {
 pub struct ExporterState {
     metrics: Arc<ExporterMetrics>,
     health: Mutex<Health>,
-    /// Set while the background thread is being stopped: waits (backoff) end at once.
-    stopping: Mutex<bool>,
+    /// The background thread's run, and its changes.
+    run: Mutex<Run>,
     wake: Condvar,
-    /// Whether a background thread runs.
-    started: AtomicBool,
     /// Whether the self-metrics were registered (or their registration was refused).
     registered: Mutex<bool>,
+    /// How long stopping the background thread may take.
+    pub(crate) shutdown_timeout: Duration,
+}
+
+/// Whether a background thread runs, and whether it is asked to stop.
+#[derive(Debug, Default)]
+struct Run {
+    /// A background thread runs (until it ends, even after its handle stopped waiting for it).
+    running: bool,
+    /// Set while the thread is being stopped: waits (backoff) end at once.
+    stopping: bool,
+    /// When the thread's last flush must end: the stop, plus the shutdown timeout.
+    stop_by: Option<Instant>,
 }
 
 impl Default for ExporterState {
@@ -130,15 +123,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl ExporterState {
-    /// A fresh state: never exported, counters at zero.
+    /// A fresh state: never exported, counters at zero, a shutdown timeout of 5 s.
     pub fn new() -> Self {
         Self {
             metrics: Arc::new(ExporterMetrics::default()),
             health: Mutex::new(Health::default()),
-            stopping: Mutex::new(false),
+            run: Mutex::new(Run::default()),
             wake: Condvar::new(),
-            started: AtomicBool::new(false),
             registered: Mutex::new(false),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// A fresh state with the same shutdown timeout.
+    pub(crate) fn fresh(&self) -> Self {
+        Self {
+            shutdown_timeout: self.shutdown_timeout,
+            ..Self::new()
         }
     }
 
@@ -164,29 +165,15 @@ impl ExporterState {
         )
     }
 
-    /// The registry an exporter pushes: `registry`, or the global one when its sets do not
-    /// clash. The first call registers the self-metrics there (see [`register`](Self::register);
-    /// refused when an exporter of the same kind and URL already did: its counters are then this
-    /// one's only in `metrics()` and the health).
-    pub(crate) fn pushed_registry<'a>(
-        &self,
-        registry: Option<&'a Registry>,
-        kind: &str,
-        url: &str,
-    ) -> Result<&'a Registry, CheckError> {
-        let registry = match registry {
-            Some(registry) => registry,
-            None => {
-                metrics_core::check()?;
-                Registry::global()
-            }
-        };
+    /// Registers the self-metrics in `registry` (see [`register`](Self::register)) on the first
+    /// call. Refused when an exporter of the same kind and URL already did: its counters are then
+    /// this one's only in `metrics()` and the health.
+    pub(crate) fn register_once(&self, registry: &Registry, kind: &str, url: &str) {
         let mut registered = lock(&self.registered);
         if !*registered {
             *registered = true;
             let _ = self.register(registry, kind, url);
         }
-        Ok(registry)
     }
 
     /// The current health.
@@ -203,7 +190,7 @@ impl ExporterState {
                 health.consecutive_failures = 0;
             }
             Err(e) => {
-                health.last_error = Some(e.0.clone());
+                health.last_error = Some(e.to_string());
                 health.consecutive_failures += 1;
             }
         }
@@ -213,26 +200,81 @@ impl ExporterState {
     /// stopped. Returns `false` when woken by the stop (the caller should give up waiting).
     pub fn pause(&self, duration: Duration, deadline: Instant) -> bool {
         let until = (Instant::now() + duration).min(deadline);
-        let mut stopping = lock(&self.stopping);
+        let mut run = lock(&self.run);
         loop {
-            if *stopping {
+            if run.stopping {
                 return false;
             }
             let now = Instant::now();
             if now >= until {
                 return true;
             }
-            stopping = self
-                .wake
-                .wait_timeout(stopping, until - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            run = self.wait(run, until - now);
         }
     }
 
-    fn set_stopping(&self, value: bool) {
-        *lock(&self.stopping) = value;
+    fn wait<'a>(&self, run: MutexGuard<'a, Run>, timeout: Duration) -> MutexGuard<'a, Run> {
+        self.wake
+            .wait_timeout(run, timeout)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+    }
+
+    /// Marks a background thread as running.
+    ///
+    /// # Panics
+    /// When one already runs.
+    fn begin(&self) {
+        let mut run = lock(&self.run);
+        assert!(
+            !run.running,
+            "this exporter already runs on a background thread"
+        );
+        *run = Run {
+            running: true,
+            stopping: false,
+            stop_by: None,
+        };
+    }
+
+    /// Asks the background thread to stop, its last flush ending by `stop_by`, and waits for it
+    /// until then. Returns `false` when it still runs (an export is waiting for its receiver).
+    fn stop(&self, stop_by: Instant) -> bool {
+        let mut run = lock(&self.run);
+        run.stopping = true;
+        run.stop_by = Some(stop_by);
         self.wake.notify_all();
+        while run.running {
+            let left = stop_by.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            run = self.wait(run, left);
+        }
+        true
+    }
+
+    /// For the background thread, once asked to stop: waits (backoff) work again, for its last
+    /// flush, which must end by the returned deadline.
+    fn stopped(&self) -> Instant {
+        let mut run = lock(&self.run);
+        run.stopping = false;
+        run.stop_by.unwrap_or_else(Instant::now)
+    }
+
+    /// For the background thread, as it ends.
+    fn end(&self) {
+        lock(&self.run).running = false;
+        self.wake.notify_all();
+    }
+}
+
+/// Marks the background thread as ended when it returns, or unwinds.
+struct Ending<'a>(&'a ExporterState);
+
+impl Drop for Ending<'_> {
+    fn drop(&mut self) {
+        self.0.end();
     }
 }
 
@@ -251,9 +293,10 @@ pub trait Exporter: Send + Sync + 'static {
     /// The exporter's health, self-metrics and stop signal.
     fn state(&self) -> &ExporterState;
 
-    /// How long the final flush may take when the background thread stops (default 5 s).
+    /// How long stopping the background thread may take, the export under way and the last
+    /// flush included (default: the state's, 5 s unless the exporter's builder says otherwise).
     fn shutdown_timeout(&self) -> Duration {
-        Duration::from_secs(5)
+        self.state().shutdown_timeout
     }
 
     /// Exports now, waiting at most `timeout`; the outcome is recorded in the health.
@@ -272,26 +315,26 @@ pub trait Exporter: Send + Sync + 'static {
     }
 
     /// Exports every `interval` on a background thread (`metrics-exporter`) until the returned
-    /// handle is dropped or [`ExporterHandle::shutdown`]; then flushes once more, within
-    /// [`shutdown_timeout`](Exporter::shutdown_timeout). Each periodic export may take at most
-    /// `interval`.
+    /// handle is dropped or [`ExporterHandle::shutdown`]; then flushes once more. Each periodic
+    /// export may take at most `interval`; stopping takes at most
+    /// [`shutdown_timeout`](Exporter::shutdown_timeout), the export under way and the last
+    /// flush included.
     ///
     /// # Panics
-    /// When the thread cannot be spawned, or a background thread already runs for this exporter.
+    /// When the thread cannot be spawned, or a background thread already runs for this exporter
+    /// (one its handle stopped waiting for counts until it ends).
     fn start(self: Arc<Self>, interval: Duration) -> ExporterHandle
     where
         Self: Sized,
     {
-        assert!(
-            !self.state().started.swap(true, Ordering::SeqCst),
-            "this exporter already runs on a background thread"
-        );
+        self.state().begin();
         let interval = interval.max(Duration::from_millis(1));
         let exporter = Arc::clone(&self);
         let thread = std::thread::Builder::new()
             .name("metrics-exporter".to_owned())
             .spawn(move || {
                 let state = exporter.state();
+                let _ending = Ending(state);
                 let mut next = Instant::now() + interval;
                 // `pause` returns `false` once the handle asks the thread to stop.
                 while state.pause(next.saturating_duration_since(Instant::now()), next) {
@@ -303,12 +346,16 @@ pub trait Exporter: Send + Sync + 'static {
                         next = now; // an export that overran: the next one starts at once
                     }
                 }
-                state.set_stopping(false);
-                let outcome = exporter.export(Instant::now() + exporter.shutdown_timeout());
+                let outcome = exporter.export(state.stopped());
                 state.record(&outcome);
-                state.started.store(false, Ordering::SeqCst);
-            })
-            .expect("cannot spawn the metrics-exporter thread");
+            });
+        let thread = match thread {
+            Ok(thread) => thread,
+            Err(err) => {
+                self.state().end();
+                panic!("cannot spawn the metrics-exporter thread: {err}");
+            }
+        };
         let exporter: Arc<dyn Exporter> = self;
         ExporterHandle {
             exporter,
@@ -318,8 +365,10 @@ pub trait Exporter: Send + Sync + 'static {
 }
 
 /// The background thread of an [`Exporter`]: dropping it (or [`shutdown`](Self::shutdown))
-/// stops the periodic exports, flushes once more within the exporter's shutdown timeout, and
-/// waits for the thread.
+/// stops the periodic exports, flushes once more, and waits for the thread, all within the
+/// exporter's shutdown timeout. A request under way cannot be cut short: when the thread still
+/// waits for its receiver at the timeout, it is left to end on its own (its last flush given
+/// up) and the drop returns.
 pub struct ExporterHandle {
     exporter: Arc<dyn Exporter>,
     thread: Option<JoinHandle<()>>,
@@ -347,7 +396,8 @@ impl ExporterHandle {
         self.exporter.flush(timeout)
     }
 
-    /// Stops the thread after a final flush and returns the health after it.
+    /// Stops the thread after a final flush and returns the health after it (see the type's
+    /// documentation for the bound).
     pub fn shutdown(mut self) -> Health {
         self.stop();
         self.exporter.health()
@@ -355,9 +405,11 @@ impl ExporterHandle {
 
     fn stop(&mut self) {
         if let Some(thread) = self.thread.take() {
-            self.exporter.state().set_stopping(true);
-            // The thread does not panic: an exporter's errors are values.
-            let _ = thread.join();
+            let stop_by = Instant::now() + self.exporter.shutdown_timeout();
+            if self.exporter.state().stop(stop_by) {
+                // A panic of the exporter stays on its thread.
+                let _ = thread.join();
+            }
         }
     }
 }
@@ -365,88 +417,5 @@ impl ExporterHandle {
 impl Drop for ExporterHandle {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-/// Full jitter: a random wait between zero and `min(max, min * 2^retry)`.
-pub(crate) fn backoff_delay(min: Duration, max: Duration, retry: u32) -> Duration {
-    let cap = min
-        .saturating_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX))
-        .min(max);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u32(retry);
-    let random = hasher.finish();
-    // `random / u64::MAX` of the cap, in nanoseconds (caps fit in u64 ns for 584 years).
-    let cap_ns = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
-    let ns = (u128::from(cap_ns) * u128::from(random) / u128::from(u64::MAX)) as u64;
-    Duration::from_nanos(ns)
-}
-
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-/// The wait before retry `retry` (from 0): [`backoff_delay`], or the receiver's `Retry-After`
-/// if longer, up to `max`.
-pub(crate) fn retry_wait(
-    min: Duration,
-    max: Duration,
-    retry: u32,
-    retry_after: Option<Duration>,
-) -> Duration {
-    let wait = backoff_delay(min, max, retry);
-    retry_after.map_or(wait, |asked| wait.max(asked.min(max)))
-}
-
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-/// The agent of a pushing exporter: error statuses are answers, not errors.
-pub(crate) fn agent() -> ureq::Agent {
-    ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build(),
-    )
-}
-
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-/// Why one request failed, before an exporter names its receiver in the message.
-pub(crate) enum SendError {
-    /// Not reached, no answer in time, or an answer that is not HTTP.
-    Transport(String),
-    /// An error status, with the answer's body (at most 64 KiB) and `Retry-After` (seconds).
-    Status {
-        status: u16,
-        body: String,
-        retry_after: Option<Duration>,
-    },
-}
-
-#[cfg(any(feature = "remote-write", feature = "otlp"))]
-/// Reads the answer to one request: `2xx` is a success, with the answer's body (at most 64 KiB).
-pub(crate) fn answer(
-    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<Vec<u8>, SendError> {
-    let mut response = sent.map_err(|e| SendError::Transport(e.to_string()))?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    // Read (at most 64 KiB of) the answer: a refusal explains itself there, and a read body
-    // lets the connection be reused.
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_vec()
-        .unwrap_or_default();
-    if (200..300).contains(&status) {
-        Ok(body)
-    } else {
-        Err(SendError::Status {
-            status,
-            body: String::from_utf8_lossy(&body).into_owned(),
-            retry_after,
-        })
     }
 }

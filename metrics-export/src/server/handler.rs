@@ -1,0 +1,199 @@
+//! Answering one request: the method, path and headers in; the status, headers and body out.
+//! No socket: the connection code (`conn.rs`) calls it, and so can a test or a fuzz target.
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use hyper::body::Bytes;
+use hyper::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use hyper::{Method, Response, StatusCode};
+use metrics_core::Registry;
+
+use super::auth::Auth;
+
+/// The registry served.
+pub(crate) enum Source {
+    Global(&'static Registry),
+    Local(Arc<Registry>),
+}
+
+/// What the server answers with: the registry, the paths, the credentials.
+pub(crate) struct Handler {
+    pub(crate) registry: Source,
+    pub(crate) paths: Arc<[String]>,
+    pub(crate) health: Option<String>,
+    pub(crate) auth: Option<Auth>,
+    /// The size of the last exposition, so the next one is written into a buffer allocated once.
+    pub(crate) size_hint: AtomicUsize,
+}
+
+impl Handler {
+    fn registry(&self) -> &Registry {
+        match &self.registry {
+            Source::Global(registry) => registry,
+            Source::Local(registry) => registry,
+        }
+    }
+
+    /// The answer to `method path` with `headers` (the path without its query string):
+    ///
+    /// - a path neither served nor the health path: `404`;
+    /// - a method other than `GET` and `HEAD`: `405` with `Allow: GET, HEAD`;
+    /// - the health path: `200 OK`;
+    /// - without the expected credentials: `401` with the challenge;
+    /// - else the exposition in the format `Accept` asks for, gzip-compressed when
+    ///   `Accept-Encoding` allows it (feature `gzip`), with `Content-Type` and `Vary`.
+    ///
+    /// A `HEAD` gets the answer of `GET`: hyper leaves the body out.
+    pub(crate) fn handle(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Response<Bytes> {
+        let health = self.health.as_deref() == Some(path);
+        if !health && !self.paths.iter().any(|p| p == path) {
+            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+        }
+        if method != Method::GET && method != Method::HEAD {
+            let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return response;
+        }
+        if health {
+            return plain(StatusCode::OK, "OK\n");
+        }
+        if let Some(auth) = &self.auth {
+            if !auth.admits(headers.get(AUTHORIZATION)) {
+                let mut response = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static(auth.challenge()));
+                return response;
+            }
+        }
+        crate::scrape::respond(self.registry(), headers, &self.size_hint)
+    }
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from_static(body.as_bytes()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    use hyper::header::{HeaderMap, HeaderValue};
+    use hyper::Method;
+    use metrics_core::Registry;
+
+    use super::{Auth, Handler, Source};
+
+    fn handler(auth: Option<Auth>) -> Handler {
+        Handler {
+            registry: Source::Local(Arc::new(Registry::new())),
+            paths: Arc::from(["/metrics".to_owned()]),
+            health: Some("/health".to_owned()),
+            auth,
+            size_hint: AtomicUsize::new(0),
+        }
+    }
+
+    /// Status, headers (in order) and body of an answer.
+    fn answer(handler: &Handler, method: Method, path: &str, headers: &[(&str, &str)]) -> String {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let response = handler.handle(&method, path, &map);
+        let mut out = format!("{}\n", response.status());
+        for (name, value) in response.headers() {
+            out.push_str(&format!("{name}: {}\n", value.to_str().unwrap()));
+        }
+        out.push('\n');
+        out.push_str(std::str::from_utf8(response.body()).unwrap());
+        out
+    }
+
+    #[test]
+    fn answers_without_a_socket() {
+        let open = handler(None);
+        assert_eq!(
+            answer(&open, Method::GET, "/metrics", &[]),
+            format!(
+                "200 OK\ncontent-type: text/plain; version=0.0.4; charset=utf-8\nvary: {}\n\n",
+                crate::scrape::VARY
+            )
+        );
+        assert_eq!(
+            answer(&open, Method::GET, "/other", &[]),
+            "404 Not Found\ncontent-type: text/plain; charset=utf-8\n\nNot Found\n"
+        );
+        assert_eq!(
+            answer(&open, Method::POST, "/metrics", &[]),
+            "405 Method Not Allowed\ncontent-type: text/plain; charset=utf-8\nallow: GET, HEAD\n\n\
+             Method Not Allowed\n"
+        );
+        assert_eq!(
+            answer(&open, Method::HEAD, "/health", &[]),
+            "200 OK\ncontent-type: text/plain; charset=utf-8\n\nOK\n"
+        );
+    }
+
+    #[test]
+    fn credentials_are_checked_before_rendering() {
+        let closed = handler(Some(Auth::bearer("t0k3n")));
+        let refused = "401 Unauthorized\ncontent-type: text/plain; charset=utf-8\n\
+                       www-authenticate: Bearer\n\nUnauthorized\n";
+        assert_eq!(answer(&closed, Method::GET, "/metrics", &[]), refused);
+        assert_eq!(
+            answer(
+                &closed,
+                Method::GET,
+                "/metrics",
+                &[("authorization", "Bearer t0k3")]
+            ),
+            refused
+        );
+        assert!(answer(
+            &closed,
+            Method::GET,
+            "/metrics",
+            &[("authorization", "Bearer t0k3n")]
+        )
+        .starts_with("200 OK\n"));
+        // The health path needs none.
+        assert!(answer(&closed, Method::GET, "/health", &[]).starts_with("200 OK\n"));
+    }
+
+    #[test]
+    fn the_format_follows_accept() {
+        let open = handler(None);
+        assert_eq!(
+            answer(
+                &open,
+                Method::GET,
+                "/metrics",
+                &[("accept", "application/openmetrics-text; version=1.0.0")]
+            ),
+            format!(
+                "200 OK\ncontent-type: application/openmetrics-text; version=1.0.0; \
+                 charset=utf-8\nvary: {}\n\n# EOF\n",
+                crate::scrape::VARY
+            )
+        );
+    }
+}

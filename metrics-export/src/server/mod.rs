@@ -1,0 +1,199 @@
+//! The HTTP endpoint: a registry served on a background thread (feature `server`).
+//!
+//! The transport is [hyper] 1.x driven by a single-threaded [tokio] runtime that the server owns
+//! on its own thread. hyper is the HTTP implementation most of the Rust ecosystem runs on (axum,
+//! reqwest and tonic are built on it), is actively maintained, and gives what an endpoint that
+//! must never hurt its program needs: bounded request heads, a header read timeout so a slow
+//! client cannot hold a connection open forever, keep-alive for scrapers, and many connections
+//! served by one thread. The user's program needs no async runtime: the runtime lives and dies
+//! with the [`MetricsServer`] handle. (`tiny_http`, the usual blocking alternative, has had no
+//! release since 2022, no timeouts, and a thread per connection.)
+
+mod auth;
+mod builder;
+mod conn;
+mod handler;
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use metrics_core::CheckError;
+use tokio::sync::oneshot;
+
+pub use builder::ServerBuilder;
+
+/// The port of [`MetricsServer::builder`]'s default address.
+pub const DEFAULT_PORT: u16 = 9464;
+
+/// A registry served over HTTP on a background thread, until this handle is dropped or
+/// [`shutdown`](Self::shutdown) is called.
+///
+/// ```
+/// use std::sync::Arc;
+/// use metrics_core::Registry;
+/// use metrics_export::MetricsServer;
+///
+/// let registry = Arc::new(Registry::new());
+/// let server = MetricsServer::builder()
+///     .bind("127.0.0.1:0")                  // port 0: the system picks a free port
+///     .paths(["/metrics", "/api/v1/metrics"])
+///     .registry(registry)                   // default: the global registry
+///     .start()?;                            // bind errors are returned, never a panic
+/// println!("serving {}", server.url());     // http://127.0.0.1:PORT/metrics
+/// server.shutdown();                        // or drop it
+/// # Ok::<(), metrics_export::ServerError>(())
+/// ```
+///
+/// `GET` (and `HEAD`) on a served path answers `200` with the exposition in the format the
+/// `Accept` header asks for ([`negotiate`](crate::ExpositionFormat::negotiate): OpenMetrics
+/// 1.0 when asked, else Prometheus text 0.0.4), with that format's exact `Content-Type` and
+/// `Vary`, gzip-compressed when `Accept-Encoding` allows it (feature `gzip`). Other paths answer
+/// `404`, other methods `405` with `Allow: GET, HEAD`. Query strings are ignored.
+pub struct MetricsServer {
+    addr: SocketAddr,
+    paths: Arc<[String]>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Why a [`MetricsServer`] did not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The address could not be bound (in use, not local, no permission) or resolved.
+    Bind {
+        /// The address as given.
+        addr: String,
+        /// The system's error.
+        source: io::Error,
+    },
+    /// A path is empty, does not start with `/`, or is given twice.
+    InvalidPath(String),
+    /// No path to serve.
+    NoPaths,
+    /// The metric sets linked into the program clash, so the global registry cannot be built
+    /// (see [`metrics_core::check`]).
+    Registry(CheckError),
+    /// The background thread or its runtime could not be created.
+    Runtime(io::Error),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bind { addr, source } => {
+                write!(f, "cannot serve metrics on `{addr}`: {source}")
+            }
+            Self::InvalidPath(path) => write!(
+                f,
+                "invalid metrics path `{path}`: a path starts with `/` and is given once"
+            ),
+            Self::NoPaths => f.write_str("no metrics path to serve"),
+            Self::Registry(err) => write!(f, "cannot serve the global registry: {err}"),
+            Self::Runtime(err) => write!(f, "cannot start the metrics server thread: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind { source, .. } => Some(source),
+            Self::Registry(err) => Some(err),
+            Self::Runtime(err) => Some(err),
+            Self::InvalidPath(_) | Self::NoPaths => None,
+        }
+    }
+}
+
+impl MetricsServer {
+    fn new(
+        addr: SocketAddr,
+        paths: Arc<[String]>,
+        shutdown: oneshot::Sender<()>,
+        thread: JoinHandle<()>,
+    ) -> Self {
+        Self {
+            addr,
+            paths,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+
+    /// A builder with the defaults: `127.0.0.1:9464`, path `/metrics`, the global registry.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// The address the server listens on (with the port the system chose for port 0).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The served paths, in the order given.
+    #[must_use]
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// The URL of the first path, `http://127.0.0.1:PORT/metrics` (an unspecified address such
+    /// as `0.0.0.0` is shown as the loopback address of its family, which reaches it).
+    #[must_use]
+    pub fn url(&self) -> String {
+        self.url_of(&self.paths[0])
+    }
+
+    /// The URLs of every served path.
+    #[must_use]
+    pub fn urls(&self) -> Vec<String> {
+        self.paths.iter().map(|p| self.url_of(p)).collect()
+    }
+
+    fn url_of(&self, path: &str) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}{path}")
+    }
+
+    /// Stops the server: the listening socket and every open connection are closed before this
+    /// returns (a scrape being answered is cut off). Dropping the handle does the same.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            // Err: the thread is already gone (it only ends on this signal, or by a panic).
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // A panic of the server thread stays there: it must not reach the program here.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("addr", &self.addr)
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
+}

@@ -2,8 +2,10 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use crate::atomic::add_f64;
+use crate::family::{fixed_series_in_an_array, sealed, Series};
 use crate::metric::{
-    EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
+    EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
 
 /// An integer value that goes up and down: a state, a queue length, sessions in progress.
@@ -81,8 +83,10 @@ impl Metric for Gauge {
     }
 }
 
+impl sealed::Sealed for Gauge {}
+
 impl Series for Gauge {
-    crate::metric::fixed_series_in_an_array!();
+    fixed_series_in_an_array!();
 
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.gauge(labels, self.get());
@@ -141,19 +145,6 @@ impl FloatGauge {
     }
 }
 
-/// Adds `delta` to the `f64` stored as bits in `cell`, with a compare-and-swap loop.
-#[inline]
-pub(crate) fn add_f64(cell: &AtomicU64, delta: f64) {
-    let mut current = cell.load(Ordering::Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + delta).to_bits();
-        match cell.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(actual) => current = actual,
-        }
-    }
-}
-
 impl EncodeMetric for FloatGauge {
     fn encode(&self, encoder: &mut dyn MetricEncoder) {
         self.encode_series(&NoLabels, encoder);
@@ -168,8 +159,10 @@ impl Metric for FloatGauge {
     }
 }
 
+impl sealed::Sealed for FloatGauge {}
+
 impl Series for FloatGauge {
-    crate::metric::fixed_series_in_an_array!();
+    fixed_series_in_an_array!();
 
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.float_gauge(labels, self.get());

@@ -14,10 +14,12 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::clock;
-use crate::family::Family;
+use crate::family::{Family, Series};
 use crate::histogram::Histogram;
-use crate::label::{LabelSet, LabelValue, LabelValueRef};
-use crate::metric::{EncodeMetric, LabelEncoder, MetricEncoder, MetricKind, MetricOptions, Series};
+use crate::label::{LabelSet, LabelValue};
+use crate::metric::{
+    EncodeMetric, LabelEncoder, LabelValueRef, MetricEncoder, MetricKind, MetricOptions,
+};
 use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
 /// How an instrumented call ended: the `result` label of `function_duration_seconds`.

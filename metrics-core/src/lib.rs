@@ -86,8 +86,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod atomic;
 mod clock;
 mod counter;
+mod counter_table;
 pub mod escape;
 mod family;
 mod gauge;
@@ -101,16 +103,16 @@ mod set;
 mod shard;
 
 pub use counter::{Counter, CounterRef};
-pub use family::{Family, SeriesRef, DEFAULT_MAX_SERIES};
+pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
 pub use instrument::{
     CallOutcome, FunctionMetrics, RecordLatency, ResultLabels, FUNCTION_DURATION_METRIC,
 };
-pub use label::{LabelSet, LabelValue, LabelValueRef, OVERFLOW_VALUE};
+pub use label::{LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metric::{
-    EncodeLabels, EncodeMetric, LabelEncoder, Metric, MetricEncoder, MetricKind, MetricOptions,
-    NoLabels, Series,
+    EncodeHistogram, EncodeLabels, EncodeMetric, LabelEncoder, LabelValueRef, Metric,
+    MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
 pub use registry::{
     check, CheckError, Conflict, Declaration, Registry, RegistryEncoder, RegistryError,
@@ -269,9 +271,10 @@ pub mod __private {
         call_once, expect_output, latency_target, CallOutcome, Callsite, InstrumentedFn,
         OtherOutcome, Probe, ResultOutcome, Timer,
     };
-    pub use crate::label::{radix_digit, LabelSet, LabelValue, LabelValueRef};
+    pub use crate::label::{radix_digit, LabelSet, LabelValue};
     pub use crate::metric::{
-        as_encode_metric, EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions,
+        as_encode_metric, EncodeMetric, LabelEncoder, LabelValueRef, Metric, MetricKind,
+        MetricOptions,
     };
     pub use crate::registry::{global_instance, GlobalSetEntry};
     pub use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};

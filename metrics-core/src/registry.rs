@@ -8,8 +8,7 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::RwLock;
 
 use crate::instrument::FunctionMetrics;
-use crate::label::LabelValueRef;
-use crate::metric::{MetricEncoder, MetricKind};
+use crate::metric::{LabelEncoder, LabelValueRef, MetricEncoder, MetricKind};
 use crate::rules;
 use crate::set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
@@ -301,7 +300,7 @@ impl Registry {
                 if let Some(n) = e.set.get().metric(i).and_then(|m| m.overflowed()) {
                     encoder.instance_labels(&e.labels);
                     encoder.counter(
-                        &|out: &mut dyn crate::metric::LabelEncoder| {
+                        &|out: &mut dyn LabelEncoder| {
                             out.label("metric", LabelValueRef::Str(desc.name));
                         },
                         n,

@@ -269,7 +269,7 @@ pub mod buckets {
 pub mod __private {
     pub use crate::instrument::{
         call_once, expect_output, latency_target, CallOutcome, Callsite, InstrumentedFn,
-        OtherOutcome, Probe, ResultOutcome, Timer,
+        OtherOutcome, Probe, ResultOutcome, Timer, FUNCTION_METRICS_ENTRY,
     };
     pub use crate::label::{radix_digit, LabelSet, LabelValue};
     pub use crate::metric::{

@@ -1,7 +1,7 @@
 //! Adding to an atomic word: with a plain load and store where one thread is its only writer,
 //! or with a compare-and-swap loop for an `f64` kept as bits.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering};
 
 /// Adds `n` to a word that only the current thread writes: no locked read-modify-write.
 #[inline]

@@ -1,8 +1,6 @@
 //! [`Counter`]: a monotonically increasing `u64`.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::OnceLock;
 
 use crate::atomic::add_plain;
 use crate::counter_table::CounterTable;
@@ -11,6 +9,7 @@ use crate::metric::{
     EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
 use crate::shard::{Line, Shard, SHARDS};
+use crate::sync::{const_fn, AtomicU64, AtomicUsize, OnceLock, Ordering};
 
 /// A count that only goes up: requests served, errors seen, bytes sent.
 ///
@@ -67,14 +66,16 @@ impl fmt::Debug for Counter {
 }
 
 impl Counter {
-    /// A counter at zero.
-    pub const fn new() -> Self {
-        Self {
-            value: AtomicU64::new(0),
-            state: AtomicUsize::new(UNOWNED),
-            shards: OnceLock::new(),
-            compact: false,
-            base: AtomicU64::new(0),
+    const_fn! {
+        /// A counter at zero.
+        pub fn new() -> Self {
+            Self {
+                value: AtomicU64::new(0),
+                state: AtomicUsize::new(UNOWNED),
+                shards: OnceLock::new(),
+                compact: false,
+                base: AtomicU64::new(0),
+            }
         }
     }
 

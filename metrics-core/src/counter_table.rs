@@ -1,11 +1,11 @@
 //! [`CounterTable`]: the counters of a fixed-label family, one row of words per shard.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::atomic::add_plain;
 use crate::metric::{EncodeLabels, MetricEncoder};
 use crate::shard::{Shard, SLOTS, WORDS_PER_LINE};
+use crate::sync::{AtomicU64, Ordering};
 
 /// The counters of a fixed-label [`Family`](crate::Family), laid out together: one row of
 /// words per shard, a word per series, with [`PAD`] words before and after the series.

@@ -1,12 +1,11 @@
 //! [`Gauge`] (`i64`) and [`FloatGauge`] (`f64`): values that go up and down.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-
 use crate::atomic::add_f64;
 use crate::family::{fixed_series_in_an_array, sealed, Series};
 use crate::metric::{
     EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
+use crate::sync::{const_fn, AtomicI64, AtomicU64, Ordering};
 
 /// An integer value that goes up and down: a state, a queue length, sessions in progress.
 ///
@@ -26,10 +25,12 @@ pub struct Gauge {
 }
 
 impl Gauge {
-    /// A gauge at zero.
-    pub const fn new() -> Self {
-        Self {
-            value: AtomicI64::new(0),
+    const_fn! {
+        /// A gauge at zero.
+        pub fn new() -> Self {
+            Self {
+                value: AtomicI64::new(0),
+            }
         }
     }
 
@@ -114,10 +115,12 @@ pub struct FloatGauge {
 }
 
 impl FloatGauge {
-    /// A gauge at `0.0`.
-    pub const fn new() -> Self {
-        Self {
-            bits: AtomicU64::new(0),
+    const_fn! {
+        /// A gauge at `0.0`.
+        pub fn new() -> Self {
+            Self {
+                bits: AtomicU64::new(0),
+            }
         }
     }
 

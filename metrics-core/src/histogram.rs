@@ -1,7 +1,6 @@
 //! [`Histogram`]: observations counted into fixed buckets.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use crate::metric::{
 };
 use crate::rules::{self, BucketError};
 use crate::shard::{lines_for, Line, Shard, SHARDS, WORDS_PER_LINE};
+use crate::sync::{AtomicU64, Ordering};
 
 /// Observations (latencies, sizes) counted into buckets with fixed upper bounds.
 ///

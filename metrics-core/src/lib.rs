@@ -101,6 +101,7 @@ mod registry;
 pub mod rules;
 mod set;
 mod shard;
+mod sync;
 
 pub use counter::{Counter, CounterRef};
 pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
@@ -281,4 +282,12 @@ pub mod __private {
     pub use core;
     pub use inventory;
     pub use std::sync::OnceLock;
+}
+
+/// The slot code's entry points for the loom model (`tests/loom_slots.rs`); built only with
+/// `--cfg metrics_loom`.
+#[cfg(metrics_loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::shard::{claimed_slots, leave_free_slots};
 }

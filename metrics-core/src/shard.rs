@@ -14,7 +14,8 @@
 //! owner's first load, so a slot changing hands loses nothing.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::sync::{thread_locals, AtomicU32, AtomicU64, Ordering};
 
 /// Exclusive slots: the number of threads that record without atomic read-modify-writes at the
 /// same time. Seven cover the recording threads of most services; more threads still record
@@ -40,17 +41,23 @@ pub(crate) const SHARD_BYTES: usize = 64;
 pub(crate) const WORDS_PER_LINE: usize = SHARD_BYTES / 8;
 
 /// One bit per exclusive slot, set while a thread owns it.
+#[cfg(not(metrics_loom))]
 static CLAIMED: AtomicU32 = AtomicU32::new(0);
+
+#[cfg(metrics_loom)]
+loom::lazy_static! {
+    static ref CLAIMED: AtomicU32 = AtomicU32::new(0);
+}
 
 const UNASSIGNED: u8 = u8::MAX;
 
-thread_local! {
+thread_locals! {
     /// This thread's shard: `UNASSIGNED` until it first records. A `const` thread-local without a
     /// destructor: reading it is one instruction, and it stays readable while other
     /// thread-locals are destroyed.
-    static SHARD: Cell<u8> = const { Cell::new(UNASSIGNED) };
+    static SHARD: Cell<u8> = Cell::new(UNASSIGNED);
     /// Gives the slot back when the thread exits.
-    static RELEASE: SlotRelease = const { SlotRelease(Cell::new(UNASSIGNED)) };
+    static RELEASE: SlotRelease = SlotRelease(Cell::new(UNASSIGNED));
 }
 
 struct SlotRelease(Cell<u8>);
@@ -60,8 +67,9 @@ impl Drop for SlotRelease {
         let slot = self.0.get();
         if usize::from(slot) < SLOTS {
             // Anything this thread records from now on (in later destructors) goes to the
-            // shared shard, before the slot can have a new owner.
-            SHARD.with(|s| s.set(SHARED as u8));
+            // shared shard, before the slot can have a new owner. (`SHARD` has no destructor:
+            // it is still there, but under loom, which drops a thread's locals all at once.)
+            let _ = SHARD.try_with(|s| s.set(SHARED as u8));
             CLAIMED.fetch_and(!(1 << slot), Ordering::Release);
         }
     }
@@ -136,17 +144,35 @@ fn claim() -> usize {
     shard
 }
 
+/// Marks every exclusive slot but the first `free` as taken, as threads alive elsewhere would
+/// hold them: the loom model leaves fewer free slots than threads, so that some record through
+/// the shared shard.
+#[cfg(metrics_loom)]
+pub fn leave_free_slots(free: usize) {
+    let all = (1u32 << SLOTS) - 1;
+    CLAIMED.fetch_or(all & !((1u32 << free) - 1), Ordering::Relaxed);
+}
+
+/// The slots held now, a bit each: the loom model waits for every thread's slot to be given
+/// back (loom lets `join` return before a thread's thread-locals are dropped).
+#[cfg(metrics_loom)]
+pub fn claimed_slots() -> u32 {
+    CLAIMED.load(Ordering::Relaxed)
+}
+
 /// One cache line of `u64` words: shards are made of lines, so no two shards share one.
 #[derive(Debug)]
 #[repr(align(64))]
-pub(crate) struct Line(pub(crate) [std::sync::atomic::AtomicU64; WORDS_PER_LINE]);
+pub(crate) struct Line(pub(crate) [AtomicU64; WORDS_PER_LINE]);
 
 impl Line {
-    pub(crate) const fn new() -> Self {
-        Self([const { std::sync::atomic::AtomicU64::new(0) }; WORDS_PER_LINE])
+    pub(crate) fn new() -> Self {
+        Self(std::array::from_fn(|_| AtomicU64::new(0)))
     }
 }
 
+// loom's atomics are larger: only its model of the ordering matters there.
+#[cfg(not(metrics_loom))]
 const _: () = assert!(std::mem::size_of::<Line>() == SHARD_BYTES);
 
 /// The number of lines a row of `width` words takes.

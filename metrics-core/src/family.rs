@@ -1,4 +1,5 @@
-//! [`Family`]: one metric per label set.
+//! [`Family`]: one metric per label set, and [`Series`]: what a family holds one of per label
+//! set, and how it lays out its fixed series.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -15,10 +16,9 @@ use indexmap::IndexMap;
 type SeriesHasher = foldhash::fast::RandomState;
 use parking_lot::{Mutex, RwLock};
 
+use crate::counter_table::CounterTable;
 use crate::label::{self, FixedLabels, LabelSet, LabelsOf};
-use crate::metric::{
-    EncodeMetric, FixedSeries, Metric, MetricEncoder, MetricKind, MetricOptions, Series,
-};
+use crate::metric::{EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions};
 
 /// The series cap of an open-ended family when `#[metric(max_series = N)]` does not set one.
 pub const DEFAULT_MAX_SERIES: usize = 10_000;
@@ -118,6 +118,128 @@ impl<M: fmt::Debug> fmt::Debug for SeriesRef<'_, M> {
         (**self).fmt(f)
     }
 }
+
+/// A single-series metric, which a [`Family`] can hold one of per label set.
+///
+/// Sealed: implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
+/// [`FloatGauge`](crate::FloatGauge) and [`Histogram`](crate::Histogram), whose layouts the
+/// family's storage knows.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the series of a `Family`",
+    label = "not a single-series metric",
+    note = "a `Family<Labels, M>` holds one `M` per label set: `Counter`, `Gauge`, `FloatGauge` or `Histogram`"
+)]
+pub trait Series: Metric + Sized + sealed::Sealed {
+    /// What [`Family::with`] returns: a [`SeriesRef`] that dereferences to the metric, or for
+    /// counters a [`CounterRef`](crate::CounterRef).
+    type Ref<'a>;
+
+    /// Hands the current value to `encoder`, with `labels`.
+    fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder);
+    /// Sets the value back to its initial state (what `Family::remove` does to a fixed series).
+    fn reset(&self);
+
+    /// Builds a series of an open-ended family. Such a family can hold thousands of series and
+    /// finding one already costs a map lookup, so a metric may choose a smaller layout there
+    /// than per-thread shards (see the crate docs, "Storage"). Defaults to [`Metric::build`].
+    fn build_compact(options: &MetricOptions) -> Self {
+        Self::build(options)
+    }
+
+    /// Builds the `n` series of a fixed-label family, in
+    /// [`LabelSet::fixed_index`](crate::LabelSet::fixed_index) order.
+    #[doc(hidden)]
+    fn build_fixed(options: &MetricOptions, n: usize) -> FixedSeries<Self>;
+    /// Series `index` (`< n`) of a fixed-label family.
+    #[doc(hidden)]
+    fn fixed_ref(fixed: &FixedSeries<Self>, index: usize) -> Self::Ref<'_>;
+    /// A series held apart from the fixed ones (open-ended labels, overflow series).
+    fn series_ref(series: SeriesRef<'_, Self>) -> Self::Ref<'_>;
+    /// Hands every fixed series to `encoder`, series `i` with `labels(i)`.
+    #[doc(hidden)]
+    fn encode_fixed<E: EncodeLabels>(
+        fixed: &FixedSeries<Self>,
+        labels: impl Fn(usize) -> E,
+        encoder: &mut dyn MetricEncoder,
+    );
+    /// [`reset`](Self::reset)s fixed series `index`.
+    #[doc(hidden)]
+    fn reset_fixed(fixed: &FixedSeries<Self>, index: usize);
+}
+
+/// What seals [`Series`]: a trait no other crate can name.
+pub(crate) mod sealed {
+    /// Implemented by every [`Series`](super::Series).
+    pub trait Sealed {}
+}
+
+/// Every series of a fixed-label family, one per label combination: an array of the metric,
+/// or for [`Counter`](crate::Counter)s a table of per-thread rows (see the crate docs,
+/// "Storage"). Both are fields, the unused one empty, so that naming a `Family` of a type that
+/// is not a [`Series`] is one error, not one per trait the compiler then checks.
+pub struct FixedSeries<M> {
+    pub(crate) each: Box<[M]>,
+    pub(crate) counters: CounterTable,
+}
+
+impl<M> FixedSeries<M> {
+    /// Series as an array of `M`.
+    pub(crate) fn each(each: Box<[M]>) -> Self {
+        Self {
+            each,
+            counters: CounterTable::new(0),
+        }
+    }
+}
+
+/// The fixed series of a family as an array of the metric: the `Series` items of every metric
+/// without a layout of its own.
+macro_rules! fixed_series_in_an_array {
+    () => {
+        type Ref<'a> = $crate::family::SeriesRef<'a, Self>;
+
+        fn build_fixed(
+            options: &$crate::metric::MetricOptions,
+            n: usize,
+        ) -> $crate::family::FixedSeries<Self> {
+            $crate::family::FixedSeries::each(
+                (0..n)
+                    .map(|_| <Self as $crate::metric::Metric>::build(options))
+                    .collect(),
+            )
+        }
+
+        #[inline]
+        fn fixed_ref(
+            fixed: &$crate::family::FixedSeries<Self>,
+            index: usize,
+        ) -> $crate::family::SeriesRef<'_, Self> {
+            $crate::family::SeriesRef::borrowed(&fixed.each[index])
+        }
+
+        #[inline]
+        fn series_ref(
+            series: $crate::family::SeriesRef<'_, Self>,
+        ) -> $crate::family::SeriesRef<'_, Self> {
+            series
+        }
+
+        fn encode_fixed<E: $crate::metric::EncodeLabels>(
+            fixed: &$crate::family::FixedSeries<Self>,
+            labels: impl Fn(usize) -> E,
+            encoder: &mut dyn $crate::metric::MetricEncoder,
+        ) {
+            for (i, m) in fixed.each.iter().enumerate() {
+                m.encode_series(&labels(i), encoder);
+            }
+        }
+
+        fn reset_fixed(fixed: &$crate::family::FixedSeries<Self>, index: usize) {
+            fixed.each[index].reset();
+        }
+    };
+}
+pub(crate) use fixed_series_in_an_array;
 
 impl<L: LabelSet, M: Series> Default for Family<L, M> {
     fn default() -> Self {
@@ -387,65 +509,5 @@ impl<L: LabelSet, M: Series> Metric for Family<L, M> {
             overflow: OnceLock::new(),
             diverted: AtomicU64::new(0),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::metric::LabelEncoder;
-    use crate::{Counter, Gauge};
-
-    /// A hand-written label set whose `fixed_index` can be wrong.
-    #[derive(Clone, PartialEq, Eq, Hash)]
-    struct Slot(usize);
-
-    impl LabelSet for Slot {
-        const NAMES: &'static [&'static str] = &["slot"];
-        const FIXED_CARDINALITY: usize = 3;
-        const OPEN_ENDED: bool = false;
-        fn fixed_index(&self) -> usize {
-            self.0
-        }
-        fn encode(&self, out: &mut dyn LabelEncoder) {
-            Self::encode_fixed(self.0, out);
-        }
-        fn encode_fixed(index: usize, out: &mut dyn LabelEncoder) {
-            out.label("slot", crate::LabelValueRef::U64(index as u64));
-        }
-    }
-
-    #[test]
-    fn every_fixed_series_is_its_own() {
-        let counters = Family::<Slot, Counter>::new();
-        let gauges = Family::<Slot, Gauge>::new();
-        for i in 0..3 {
-            counters.with(&Slot(i)).inc_by(10 + i as u64);
-            gauges.with(&Slot(i)).set(-(i as i64));
-        }
-        assert_eq!(counters.with(&Slot(2)).get(), 12);
-        assert_eq!(gauges.with(&Slot(2)).get(), -2);
-        assert!(counters.remove(&Slot(1)));
-        assert_eq!(
-            (0..3)
-                .map(|i| counters.with(&Slot(i)).get())
-                .collect::<Vec<_>>(),
-            [10, 0, 12]
-        );
-        assert_eq!(counters.len(), 3);
-    }
-
-    /// An index past the last series would land in a counter table's padding, where nothing
-    /// reads it: it must panic instead of losing the record.
-    #[test]
-    #[should_panic(expected = "past FIXED_CARDINALITY")]
-    fn a_counter_index_past_the_cardinality_panics() {
-        Family::<Slot, Counter>::new().with(&Slot(3)).inc();
-    }
-
-    #[test]
-    #[should_panic(expected = "past FIXED_CARDINALITY")]
-    fn a_gauge_index_past_the_cardinality_panics() {
-        Family::<Slot, Gauge>::new().with(&Slot(3)).set(1);
     }
 }

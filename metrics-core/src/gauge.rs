@@ -1,10 +1,11 @@
 //! [`Gauge`] (`i64`) and [`FloatGauge`] (`f64`): values that go up and down.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-
+use crate::atomic::add_f64;
+use crate::family::{fixed_series_in_an_array, sealed, Series};
 use crate::metric::{
-    EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels, Series,
+    EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
+use crate::sync::{const_fn, AtomicI64, AtomicU64, Ordering};
 
 /// An integer value that goes up and down: a state, a queue length, sessions in progress.
 ///
@@ -24,10 +25,12 @@ pub struct Gauge {
 }
 
 impl Gauge {
-    /// A gauge at zero.
-    pub const fn new() -> Self {
-        Self {
-            value: AtomicI64::new(0),
+    const_fn! {
+        /// A gauge at zero.
+        pub fn new() -> Self {
+            Self {
+                value: AtomicI64::new(0),
+            }
         }
     }
 
@@ -81,8 +84,10 @@ impl Metric for Gauge {
     }
 }
 
+impl sealed::Sealed for Gauge {}
+
 impl Series for Gauge {
-    crate::metric::fixed_series_in_an_array!();
+    fixed_series_in_an_array!();
 
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.gauge(labels, self.get());
@@ -110,10 +115,12 @@ pub struct FloatGauge {
 }
 
 impl FloatGauge {
-    /// A gauge at `0.0`.
-    pub const fn new() -> Self {
-        Self {
-            bits: AtomicU64::new(0),
+    const_fn! {
+        /// A gauge at `0.0`.
+        pub fn new() -> Self {
+            Self {
+                bits: AtomicU64::new(0),
+            }
         }
     }
 
@@ -141,19 +148,6 @@ impl FloatGauge {
     }
 }
 
-/// Adds `delta` to the `f64` stored as bits in `cell`, with a compare-and-swap loop.
-#[inline]
-pub(crate) fn add_f64(cell: &AtomicU64, delta: f64) {
-    let mut current = cell.load(Ordering::Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + delta).to_bits();
-        match cell.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(actual) => current = actual,
-        }
-    }
-}
-
 impl EncodeMetric for FloatGauge {
     fn encode(&self, encoder: &mut dyn MetricEncoder) {
         self.encode_series(&NoLabels, encoder);
@@ -168,8 +162,10 @@ impl Metric for FloatGauge {
     }
 }
 
+impl sealed::Sealed for FloatGauge {}
+
 impl Series for FloatGauge {
-    crate::metric::fixed_series_in_an_array!();
+    fixed_series_in_an_array!();
 
     fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder) {
         encoder.float_gauge(labels, self.get());

@@ -14,10 +14,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::clock;
-use crate::family::Family;
+use crate::family::{Family, Series};
 use crate::histogram::Histogram;
-use crate::label::{LabelSet, LabelValue, LabelValueRef};
-use crate::metric::{EncodeMetric, LabelEncoder, MetricEncoder, MetricKind, MetricOptions, Series};
+use crate::label::{LabelSet, LabelValue};
+use crate::metric::{
+    EncodeMetric, LabelEncoder, LabelValueRef, MetricEncoder, MetricKind, MetricOptions,
+};
+use crate::registry::{global_instance, GlobalSetEntry};
 use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
 /// How an instrumented call ended: the `result` label of `function_duration_seconds`.
@@ -237,6 +240,16 @@ impl MetricSet for FunctionMetrics {
         (index == 0).then_some(&self.durations as &dyn EncodeMetric)
     }
 }
+
+/// The registry entry of [`FunctionMetrics`]: `#[instrument_latency]` submits it to `inventory`
+/// beside every callsite of the global family, as `#[derive(MetricSet)]` does for its set, so
+/// [`Registry::global`](crate::Registry::global) exports the family exactly when a function of
+/// the program is instrumented. Submitted once per callsite; the registry keeps one per type.
+#[doc(hidden)]
+pub const FUNCTION_METRICS_ENTRY: GlobalSetEntry = GlobalSetEntry {
+    info: &FUNCTION_SET,
+    instance: global_instance::<FunctionMetrics>,
+};
 
 impl GlobalMetricSet for FunctionMetrics {
     fn global() -> &'static Self {

@@ -3,18 +3,7 @@
 use std::borrow::Cow;
 use std::hash::Hash;
 
-use crate::metric::{EncodeLabels, LabelEncoder};
-
-/// The value of one label, as an exposition writes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LabelValueRef<'a> {
-    /// Text, escaped by the exposition.
-    Str(&'a str),
-    /// A signed integer, written in decimal.
-    I64(i64),
-    /// An unsigned integer, written in decimal.
-    U64(u64),
-}
+use crate::metric::{EncodeLabels, LabelEncoder, LabelValueRef};
 
 /// The value a series gets for an open-ended label once its family is over its series cap.
 ///

@@ -37,57 +37,16 @@
 //!
 //! # Storage
 //!
-//! Why shards: a counter that is one shared atomic costs every recording thread a locked
-//! read-modify-write on a cache line that the other cores keep stealing; with two threads on one
-//! counter that is 4 to 10 times the cost of the add itself. So a thread that records claims one
-//! of 7 *exclusive* slots for its life (one bit of a global mask; a thread-local destructor gives
-//! it back when the thread exits), and writes only to memory of its slot, with a plain load and
-//! store: no locked instruction, no cache line shared with another writer. Threads that find the
-//! 7 slots taken use an 8th, *shared* shard with atomic adds, as a single-atomic counter would:
-//! never slower than the usual design, only not faster. The protocol (claim with `Acquire`,
-//! release with `Release`, so a slot changing hands loses nothing) is model-checked with loom in
-//! `tests/loom_slots.rs`.
-//!
-//! - A [`Counter`] is one 64-byte line. The first slot to record owns its word. When a second
-//!   slot records, the counter grows 8 shard lines (one per slot, allocated then) and every
-//!   thread, the owner included, records in its own line from then on; the owner's word is
-//!   frozen, so no thread reads a line that another writes.
-//! - The counters of a fixed-label [`Family`] are one table: a row per shard, a word per series,
-//!   each row padded with 7 words at both ends so that no line holds words of two rows. A
-//!   thread's words for every series of the family are adjacent, so recording 18 series writes
-//!   3 or 4 lines instead of 18, and a scrape, which reads every row, takes that many lines from
-//!   a recording thread's core instead of one per series (it sums the table row by row, so each
-//!   line moves once per scrape). [`Family::with`] hands out a [`CounterRef`] into it.
-//! - A [`Histogram`] has its 8 shards from the start: a row of lines per slot holding its bucket
-//!   counts and sum (in seconds, plus one in clock ticks for `#[instrument_latency]`, see
-//!   [`instrument_latency`]), plus a row for the reset base.
-//! - A series of an open-ended [`Family`] is *compact*: the first slot to record it owns its
-//!   word as above, and every other thread adds atomically to one shared line (histograms: one
-//!   row, atomic adds). Such a family can hold thousands of series and finding one already
-//!   costs a map lookup under a read lock, so per-thread lines would multiply its memory for
-//!   little gain.
-//! - [`Gauge`] and [`FloatGauge`] stay one atomic each: `set` must replace the value, which
-//!   shards cannot do cheaply.
-//!
-//! How reads combine them: a scrape sums the owner's word and the shards with relaxed loads.
-//! Each only grows, so sums only grow between scrapes; a histogram's `_count` is the sum of its
-//! buckets, so a scrape always sees `+Inf` equal to `_count`. A reset (`Family::remove` of a
-//! fixed-label series) stores the current sum as a base subtracted by later reads instead of
-//! writing into memory that its owners may be writing.
-//!
-//! What it costs: memory. A counter recorded by one thread at a time is 64 bytes (measured,
-//! the fastest peer, pads every series to 128); recorded by two or more threads at once it is
-//! 576, or 128 for a compact one. A fixed-label family of `n` counters is
-//! `8 × (n + 14) + n` words whatever the number of threads: 122 bytes per series for 18 series.
-//! A 12-bucket histogram is 9 rows of 2 lines, 1,152 bytes (compact: 256). `S = 8` shards is
-//! fixed at compile time so the hot path has no indirection and [`Counter::new`] stays a
-//! `const fn`; 7 exclusive slots cover the recording threads of most services.
-//! `BENCHMARKS.md` has the figures beside the peer crates.
+//! A counter or histogram keeps a copy of its state per recording thread, each on its own cache
+//! line, so threads recording one metric at once do not slow each other down; a scrape sums the
+//! copies. The layout and its memory cost: [`src/shard.rs`](../src/metrics_core/shard.rs.html).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod atomic;
 mod clock;
 mod counter;
+mod counter_table;
 #[doc(hidden)]
 pub mod escape;
 mod family;
@@ -101,18 +60,19 @@ mod registry;
 pub mod rules;
 mod set;
 mod shard;
+mod sync;
 
 pub use counter::{Counter, CounterRef};
-pub use family::{Family, SeriesRef, DEFAULT_MAX_SERIES};
+pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
 pub use instrument::{
     CallOutcome, FunctionMetrics, RecordLatency, ResultLabels, FUNCTION_DURATION_METRIC,
 };
-pub use label::{LabelSet, LabelValue, LabelValueRef, OVERFLOW_VALUE};
+pub use label::{LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metric::{
-    EncodeLabels, EncodeMetric, LabelEncoder, Metric, MetricEncoder, MetricKind, MetricOptions,
-    NoLabels, Series,
+    EncodeHistogram, EncodeLabels, EncodeMetric, LabelEncoder, LabelValueRef, Metric,
+    MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
 pub use registry::{
     check, CheckError, Conflict, Declaration, Registry, RegistryEncoder, RegistryError,
@@ -211,7 +171,7 @@ pub use metrics_derive::LabelValue;
 /// share their series. The timer reads the clock twice per call: quanta's TSC clock where the
 /// time-stamp counter is usable (the OS monotonic clock elsewhere). The duration stays in clock
 /// ticks up to the histogram, which compares it with its bounds converted to ticks once and
-/// keeps its sum in ticks, converted to seconds when read: about 30 ns per call on a 2-vCPU VM.
+/// keeps its sum in ticks, converted to seconds when read (`BENCHMARKS.md` has the cost per call).
 ///
 /// The rustdoc of each instrumented function gains a "Latency" section with its PromQL queries
 /// (p50 and p99 latency, error ratio); with `histogram = <expr>`, a section naming the
@@ -270,15 +230,24 @@ pub mod buckets {
 pub mod __private {
     pub use crate::instrument::{
         call_once, expect_output, latency_target, CallOutcome, Callsite, InstrumentedFn,
-        OtherOutcome, Probe, ResultOutcome, Timer,
+        OtherOutcome, Probe, ResultOutcome, Timer, FUNCTION_METRICS_ENTRY,
     };
-    pub use crate::label::{radix_digit, LabelSet, LabelValue, LabelValueRef};
+    pub use crate::label::{radix_digit, LabelSet, LabelValue};
     pub use crate::metric::{
-        as_encode_metric, EncodeMetric, LabelEncoder, Metric, MetricKind, MetricOptions,
+        as_encode_metric, EncodeMetric, LabelEncoder, LabelValueRef, Metric, MetricKind,
+        MetricOptions,
     };
     pub use crate::registry::{global_instance, GlobalSetEntry};
     pub use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
     pub use core;
     pub use inventory;
     pub use std::sync::OnceLock;
+}
+
+/// The slot code's entry points for the loom model (`tests/loom_slots.rs`); built only with
+/// `--cfg metrics_loom`.
+#[cfg(metrics_loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::shard::{claimed_slots, leave_free_slots};
 }

@@ -1,9 +1,6 @@
-//! The traits every metric type implements, and the encoder interface exposition formats implement.
+//! The interfaces: what every metric type implements, and what exposition formats implement to
+//! read them. Nothing here names a metric type.
 
-use crate::counter::CounterTable;
-use crate::family::SeriesRef;
-use crate::histogram::Histogram;
-use crate::label::LabelValueRef;
 pub use crate::rules::MetricKind;
 
 /// How a metric field is built: what its `#[metric(...)]` attributes ask for.
@@ -18,7 +15,8 @@ pub struct MetricOptions {
 /// A metric type that can be a field of a `#[derive(MetricSet)]` struct.
 ///
 /// Implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
-/// [`FloatGauge`](crate::FloatGauge), [`Histogram`] and [`Family`](crate::Family).
+/// [`FloatGauge`](crate::FloatGauge), [`Histogram`](crate::Histogram) and
+/// [`Family`](crate::Family).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a metric type",
     label = "not a metric",
@@ -35,112 +33,6 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
     where
         Self: Sized;
 }
-
-/// A single-series metric, which a [`Family`](crate::Family) can hold one of per label set.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the series of a `Family`",
-    label = "not a single-series metric",
-    note = "a `Family<Labels, M>` holds one `M` per label set: `Counter`, `Gauge`, `FloatGauge` or `Histogram`"
-)]
-pub trait Series: Metric + Sized {
-    /// What [`Family::with`](crate::Family::with) returns: a [`SeriesRef`] that dereferences to
-    /// the metric, or for counters a [`CounterRef`](crate::CounterRef).
-    type Ref<'a>;
-
-    /// Hands the current value to `encoder`, with `labels`.
-    fn encode_series(&self, labels: &dyn EncodeLabels, encoder: &mut dyn MetricEncoder);
-    /// Sets the value back to its initial state (what `Family::remove` does to a fixed series).
-    fn reset(&self);
-
-    /// Builds a series of an open-ended family. Such a family can hold thousands of series and
-    /// finding one already costs a map lookup, so a metric may choose a smaller layout there
-    /// than per-thread shards (see the crate docs, "Storage"). Defaults to [`Metric::build`].
-    fn build_compact(options: &MetricOptions) -> Self {
-        Self::build(options)
-    }
-
-    /// Builds the `n` series of a fixed-label family, in
-    /// [`LabelSet::fixed_index`](crate::LabelSet::fixed_index) order.
-    fn build_fixed(options: &MetricOptions, n: usize) -> FixedSeries<Self>;
-    /// Series `index` (`< n`) of a fixed-label family.
-    fn fixed_ref(fixed: &FixedSeries<Self>, index: usize) -> Self::Ref<'_>;
-    /// A series held apart from the fixed ones (open-ended labels, overflow series).
-    fn series_ref(series: SeriesRef<'_, Self>) -> Self::Ref<'_>;
-    /// Hands every fixed series to `encoder`, series `i` with `labels(i)`.
-    fn encode_fixed<E: EncodeLabels>(
-        fixed: &FixedSeries<Self>,
-        labels: impl Fn(usize) -> E,
-        encoder: &mut dyn MetricEncoder,
-    );
-    /// [`reset`](Self::reset)s fixed series `index`.
-    fn reset_fixed(fixed: &FixedSeries<Self>, index: usize);
-}
-
-/// Every series of a fixed-label family, one per label combination: an array of the metric,
-/// or for [`Counter`](crate::Counter)s a table of per-thread rows (see the crate docs,
-/// "Storage"). Both are fields, the unused one empty, so that naming a `Family` of a type that
-/// is not a [`Series`] is one error, not one per trait the compiler then checks.
-pub struct FixedSeries<M> {
-    pub(crate) each: Box<[M]>,
-    pub(crate) counters: CounterTable,
-}
-
-impl<M> FixedSeries<M> {
-    /// Series as an array of `M`.
-    pub(crate) fn each(each: Box<[M]>) -> Self {
-        Self {
-            each,
-            counters: CounterTable::new(0),
-        }
-    }
-}
-
-/// The fixed series of a family as an array of the metric: the `Series` items of every metric
-/// without a layout of its own.
-macro_rules! fixed_series_in_an_array {
-    () => {
-        type Ref<'a> = $crate::SeriesRef<'a, Self>;
-
-        fn build_fixed(
-            options: &$crate::MetricOptions,
-            n: usize,
-        ) -> $crate::metric::FixedSeries<Self> {
-            $crate::metric::FixedSeries::each(
-                (0..n)
-                    .map(|_| <Self as $crate::Metric>::build(options))
-                    .collect(),
-            )
-        }
-
-        #[inline]
-        fn fixed_ref(
-            fixed: &$crate::metric::FixedSeries<Self>,
-            index: usize,
-        ) -> $crate::SeriesRef<'_, Self> {
-            $crate::SeriesRef::borrowed(&fixed.each[index])
-        }
-
-        #[inline]
-        fn series_ref(series: $crate::SeriesRef<'_, Self>) -> $crate::SeriesRef<'_, Self> {
-            series
-        }
-
-        fn encode_fixed<E: $crate::metric::EncodeLabels>(
-            fixed: &$crate::metric::FixedSeries<Self>,
-            labels: impl Fn(usize) -> E,
-            encoder: &mut dyn $crate::metric::MetricEncoder,
-        ) {
-            for (i, m) in fixed.each.iter().enumerate() {
-                m.encode_series(&labels(i), encoder);
-            }
-        }
-
-        fn reset_fixed(fixed: &$crate::metric::FixedSeries<Self>, index: usize) {
-            fixed.each[index].reset();
-        }
-    };
-}
-pub(crate) use fixed_series_in_an_array;
 
 /// The object-safe part of a metric: what an exposition needs to read it.
 pub trait EncodeMetric: Send + Sync {
@@ -161,9 +53,40 @@ pub trait MetricEncoder {
     fn gauge(&mut self, labels: &dyn EncodeLabels, value: i64);
     /// One floating-point gauge series.
     fn float_gauge(&mut self, labels: &dyn EncodeLabels, value: f64);
-    /// One histogram series; read it with [`Histogram::bounds`], [`Histogram::bucket_counts`]
-    /// and [`Histogram::sum`].
-    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &Histogram);
+    /// One histogram series with explicit bucket bounds.
+    ///
+    /// Each kind of series is handed over through a trait of its own, [`EncodeHistogram`] here,
+    /// so that any source of such data can feed an encoder, not only this crate's types.
+    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &dyn EncodeHistogram);
+}
+
+/// The data of one histogram series with explicit bucket bounds, as an exposition reads it: the
+/// bounds, a count per bucket and the sum of the observations.
+///
+/// [`Histogram`](crate::Histogram) implements it. The `_count` an encoder writes is the sum of
+/// the bucket counts, each read once, so the `+Inf` bucket and `_count` agree even while
+/// observations are being recorded.
+///
+/// ```
+/// use metrics_core::EncodeHistogram;
+///
+/// static BOUNDS: [f64; 2] = [0.1, 1.0];
+/// let h = metrics_core::Histogram::with_buckets(&BOUNDS);
+/// h.observe(0.5);
+/// h.observe(3.0);
+/// let h: &dyn EncodeHistogram = &h;
+/// assert_eq!(h.bounds(), [0.1, 1.0]);
+/// assert_eq!([h.bucket_count(0), h.bucket_count(1), h.bucket_count(2)], [0, 1, 1]);
+/// assert_eq!(h.sum(), 3.5);
+/// ```
+pub trait EncodeHistogram {
+    /// The upper bounds of the finite buckets, increasing; the `+Inf` bucket follows them.
+    fn bounds(&self) -> &[f64];
+    /// The observations in bucket `index`, not cumulative: `index < bounds().len()` is the
+    /// bucket of that bound, `index == bounds().len()` the `+Inf` bucket.
+    fn bucket_count(&self, index: usize) -> u64;
+    /// The sum of the observations.
+    fn sum(&self) -> f64;
 }
 
 /// The labels of one series, written pair by pair.
@@ -180,6 +103,17 @@ pub trait EncodeLabels {
     fn rendered(&self) -> Option<&str> {
         None
     }
+}
+
+/// The value of one label, as an exposition writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelValueRef<'a> {
+    /// Text, escaped by the exposition.
+    Str(&'a str),
+    /// A signed integer, written in decimal.
+    I64(i64),
+    /// An unsigned integer, written in decimal.
+    U64(u64),
 }
 
 /// Receives label pairs. Exposition formats implement it.

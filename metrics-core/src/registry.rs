@@ -7,9 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
-use crate::instrument::FunctionMetrics;
-use crate::label::LabelValueRef;
-use crate::metric::{MetricEncoder, MetricKind};
+use crate::metric::{LabelEncoder, LabelValueRef, MetricEncoder, MetricKind};
 use crate::rules;
 use crate::set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
@@ -33,7 +31,8 @@ const SELF_METRICS: SetInfo = SetInfo {
     metrics: &[OVERFLOW_METRIC],
 };
 
-/// A set type registered at link time by `#[derive(MetricSet)]` (through `inventory`).
+/// A set type registered at link time (through `inventory`): by `#[derive(MetricSet)]` for its
+/// set, by `#[instrument_latency]` for `FunctionMetrics` (once per instrumented function).
 #[doc(hidden)]
 pub struct GlobalSetEntry {
     /// The set's description.
@@ -43,13 +42,6 @@ pub struct GlobalSetEntry {
 }
 
 inventory::collect!(GlobalSetEntry);
-
-/// The set of `#[instrument_latency]`, when a function of the program is instrumented: then it
-/// is part of the global registry, as if a `#[derive(MetricSet)]` set had declared
-/// `function_duration_seconds`.
-fn function_metrics() -> Option<&'static FunctionMetrics> {
-    FunctionMetrics::any_instrumented().then(FunctionMetrics::global)
-}
 
 /// `T::global()` as a registry entry (the function pointer in [`GlobalSetEntry`]).
 #[doc(hidden)]
@@ -129,8 +121,9 @@ impl Registry {
     }
 
     /// The process-wide registry: every `#[derive(MetricSet)]` set linked into the program
-    /// (unless `global = false`), [`FunctionMetrics`] when a function of the program is
-    /// instrumented with `#[instrument_latency]`, plus whatever is registered into it at run time.
+    /// (unless `global = false`), [`FunctionMetrics`](crate::FunctionMetrics) when a function of
+    /// the program is instrumented with `#[instrument_latency]`, plus whatever is registered into
+    /// it at run time.
     ///
     /// # Panics
     /// At first use, when two sets declare clashing metric names (see [`check`]): like a web
@@ -144,14 +137,15 @@ impl Registry {
             }
             let mut entries: Vec<Entry> = inventory::iter::<GlobalSetEntry>
                 .into_iter()
-                .map(|e| (e.instance)())
-                .chain(function_metrics().map(|f| f as &'static dyn DynMetricSet))
-                .map(|set| Entry {
-                    set: SetHandle::Static(set),
+                .map(|e| Entry {
+                    set: SetHandle::Static((e.instance)()),
                     labels: Box::default(),
                 })
                 .collect();
             entries.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            // A set submitted more than once (`FunctionMetrics`, by every instrumented function)
+            // is one set.
+            entries.dedup_by(|next, kept| next.info().same_type(kept.info()));
             Registry {
                 entries: RwLock::new(entries),
             }
@@ -301,7 +295,7 @@ impl Registry {
                 if let Some(n) = e.set.get().metric(i).and_then(|m| m.overflowed()) {
                     encoder.instance_labels(&e.labels);
                     encoder.counter(
-                        &|out: &mut dyn crate::metric::LabelEncoder| {
+                        &|out: &mut dyn LabelEncoder| {
                             out.label("metric", LabelValueRef::Str(desc.name));
                         },
                         n,
@@ -539,8 +533,8 @@ pub fn check() -> Result<(), CheckError> {
         .into_iter()
         .map(|e| e.info)
         .collect();
-    infos.extend(function_metrics().map(|_| FunctionMetrics::INFO));
-    infos.sort_by_key(|i| (i.module, i.name));
+    infos.sort_by_key(|i| (i.module, i.name, (i.type_id)()));
+    infos.dedup_by(|next, kept| next.same_type(kept));
     let conflicts = find_conflicts(std::iter::once(&SELF_METRICS).chain(infos));
     if conflicts.is_empty() {
         Ok(())

@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use metrics_core::{
-    EncodeLabels, Histogram, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
+    EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
     RegistryEncoder,
 };
 
@@ -140,16 +140,13 @@ impl<F: Format> MetricEncoder for Writer<'_, F> {
         self.float_line(value);
     }
 
-    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &Histogram) {
+    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &dyn EncodeHistogram) {
         let bounds = histogram.bounds().iter().copied();
         let mut cumulative = 0u64;
         // Each bucket is read once and `_count` is the final cumulative count, so the `+Inf`
         // bucket and `_count` always agree, even while observations are being recorded.
-        for (bound, n) in bounds
-            .chain(std::iter::once(f64::INFINITY))
-            .zip(histogram.bucket_counts())
-        {
-            cumulative = cumulative.wrapping_add(n);
+        for (index, bound) in bounds.chain(std::iter::once(f64::INFINITY)).enumerate() {
+            cumulative = cumulative.wrapping_add(histogram.bucket_count(index));
             self.sample("_bucket", labels, Some(bound));
             self.int_line(cumulative);
         }
@@ -184,6 +181,7 @@ impl<F: Format> RegistryEncoder for Writer<'_, F> {
 mod tests {
     use super::*;
     use crate::number::write_go_float;
+    use metrics_core::Histogram;
 
     struct Plain;
 

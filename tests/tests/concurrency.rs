@@ -274,7 +274,12 @@ impl metrics_core::MetricEncoder for PausingEncoder {
     }
     fn gauge(&mut self, _: &dyn metrics_core::EncodeLabels, _: i64) {}
     fn float_gauge(&mut self, _: &dyn metrics_core::EncodeLabels, _: f64) {}
-    fn histogram(&mut self, _: &dyn metrics_core::EncodeLabels, _: &Histogram) {}
+    fn histogram(
+        &mut self,
+        _: &dyn metrics_core::EncodeLabels,
+        _: &dyn metrics_core::EncodeHistogram,
+    ) {
+    }
 }
 
 impl metrics_core::RegistryEncoder for PausingEncoder {

@@ -128,6 +128,7 @@ fn callsite_and_sink(
                 static __METRICS_CALLSITE: #p::Callsite =
                     #p::Callsite::new(#name, #p::core::module_path!(), #is_async);
                 #p::inventory::submit! { #p::InstrumentedFn(&__METRICS_CALLSITE) }
+                #p::inventory::submit! { #p::FUNCTION_METRICS_ENTRY }
             };
             (callsite, quote!(&__METRICS_CALLSITE))
         }

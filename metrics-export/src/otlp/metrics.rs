@@ -10,8 +10,8 @@
 //! Attributes: the instance labels, then the series' own labels, every value a string.
 
 use metrics_core::{
-    EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder, MetricKind, Registry,
-    RegistryEncoder,
+    EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
+    MetricKind, Registry, RegistryEncoder,
 };
 
 use super::proto::{
@@ -103,9 +103,11 @@ impl MetricEncoder for MetricWriter {
         self.number(labels, Value::AsDouble(value));
     }
 
-    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &metrics_core::Histogram) {
+    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &dyn EncodeHistogram) {
         // Each bucket read once: `count` is their sum, consistent with them.
-        let bucket_counts: Vec<u64> = histogram.bucket_counts().collect();
+        let bucket_counts: Vec<u64> = (0..=histogram.bounds().len())
+            .map(|index| histogram.bucket_count(index))
+            .collect();
         let count = bucket_counts.iter().fold(0u64, |a, n| a.wrapping_add(*n));
         let point = HistogramDataPoint {
             attributes: self.attributes(labels),

@@ -3,8 +3,8 @@
 //! count per `le`, then `_sum` and `_count`), labels sorted by name with `__name__` among them.
 
 use metrics_core::{
-    EncodeLabels, Histogram, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder, Registry,
-    RegistryEncoder,
+    EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
+    Registry, RegistryEncoder,
 };
 
 use super::proto::{Label, Sample, TimeSeries};
@@ -87,15 +87,12 @@ impl MetricEncoder for SeriesWriter {
         self.push("", labels, None, value);
     }
 
-    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &Histogram) {
+    fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &dyn EncodeHistogram) {
         let bounds = histogram.bounds().iter().copied();
         let mut cumulative = 0u64;
         // As in the text encoder: each bucket read once, `_count` is the `+Inf` bucket.
-        for (bound, n) in bounds
-            .chain(std::iter::once(f64::INFINITY))
-            .zip(histogram.bucket_counts())
-        {
-            cumulative = cumulative.wrapping_add(n);
+        for (index, bound) in bounds.chain(std::iter::once(f64::INFINITY)).enumerate() {
+            cumulative = cumulative.wrapping_add(histogram.bucket_count(index));
             self.push("_bucket", labels, Some(bound), cumulative as f64);
         }
         self.push("_sum", labels, None, histogram.sum());

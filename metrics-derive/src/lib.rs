@@ -2,6 +2,7 @@
 //! and documents their attributes; nothing in this crate runs in the user's program.
 #![forbid(unsafe_code)]
 
+mod buckets;
 mod case;
 mod derive;
 mod errors;

@@ -41,6 +41,7 @@
 //! line, so threads recording one metric at once do not slow each other down; a scrape sums the
 //! copies. The layout and its memory cost: [`src/shard.rs`](../src/metrics_core/shard.rs.html).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod atomic;
@@ -106,6 +107,7 @@ pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 /// Names, units, suffixes, help, buckets and label names are checked at compile time against
 /// the Prometheus naming rules; each error points at the offending token.
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::MetricSet;
 
 /// Derives [`LabelSet`](trait@LabelSet) for a struct whose fields are label values.
@@ -115,6 +117,7 @@ pub use metrics_derive::MetricSet;
 /// stores every combination in an array), `String`, `&'static str`, `Cow<'static, str>` and
 /// integers (open-ended: a capped map).
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::LabelSet;
 
 /// Derives [`LabelValue`](trait@LabelValue) for a unit enum, and an inherent
@@ -124,6 +127,7 @@ pub use metrics_derive::LabelSet;
 /// `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`);
 /// variant attribute `#[label(rename = "...")]`. Without either, the value is the variant name.
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::LabelValue;
 
 /// Times a function: records its wall time, and how the call ended, into the global histogram
@@ -280,6 +284,7 @@ pub use metrics_derive::LabelValue;
 /// - The body runs in a closure (an async block for an `async fn`): `#[track_caller]` does not
 ///   reach into it.
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::instrument_latency;
 
 /// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the

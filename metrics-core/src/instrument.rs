@@ -558,9 +558,10 @@ impl Site {
         }
     }
 
+    /// Its row: `ok`, and the outcomes it has at zero, built now.
     fn series(self) -> FunctionSeries {
         let bounds = self.bounds.unwrap_or(&rules::DEFAULT_BUCKETS);
-        let row = FunctionSeries {
+        let mut row = FunctionSeries {
             module: self.module,
             function: self.function,
             bounds,
@@ -575,10 +576,10 @@ impl Site {
         if self.zero.panic {
             row.recording(CallOutcome::Panic);
         }
-        FunctionSeries {
-            cancelled: self.zero.cancelled.then(|| row.compact()),
-            ..row
+        if self.zero.cancelled {
+            row.cancelled = Some(row.compact());
         }
+        row
     }
 }
 

@@ -4,23 +4,26 @@
 //!
 //! Layout: the attribute gives each instrumented function a `static` [`Callsite`] and submits it
 //! to `inventory`. At first use, the global table is built from every submitted callsite: one
-//! row per `(module, function)`, sorted, each holding one histogram per `result` value. A row is
-//! never a map entry: a callsite caches a reference to its row on its first call, so recording
-//! is two clock reads, one `OnceLock` load and a histogram observation. There is no series cap to
-//! size: the table holds exactly the functions linked into the program, all of them exported at
-//! zero from the first scrape.
-
+//! row per `(module, function)`, sorted, each holding one histogram per `result` value the
+//! function can have. A row is never a map entry: a callsite caches a reference to its row on
+//! its first call, so recording is two clock reads, one `OnceLock` load and a histogram
+//! observation. There is no series cap to size: the table holds exactly the functions linked
+//! into the program, all of them exported from the first scrape, with the outcomes they can have
+//! at zero (`ok`; `error` for a function returning a `Result`; `cancelled` for an async one) and
+//! the others (`panic`; `error` behind an alias the attribute cannot read) from their first
+//! occurrence.
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::clock;
 use crate::family::{Family, Series};
 use crate::histogram::Histogram;
-use crate::label::{LabelSet, LabelValue};
+use crate::label::{LabelSet, LabelValue, OVERFLOW_VALUE};
 use crate::metric::{
     EncodeMetric, LabelEncoder, LabelValueRef, MetricEncoder, MetricKind, MetricOptions,
 };
 use crate::registry::{global_instance, GlobalSetEntry};
+use crate::rules;
 use crate::set::{GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
 /// How an instrumented call ended: the `result` label of `function_duration_seconds`.
@@ -135,62 +138,152 @@ impl LabelSet for ResultLabels {
     }
 }
 
-/// What `#[instrument_latency(histogram = ...)]` can record into: a [`Histogram`] (the outcome
-/// is not recorded), or a `Family<L, Histogram>` whose labels are built from the
-/// [`CallOutcome`] (such as [`ResultLabels`]). `Sync`, so that the future of an instrumented
-/// `async fn` stays `Send`.
+/// The labels of `function_duration_seconds`, `function`, `module` and `result`: one finished
+/// call of an instrumented function, as [`RecordLatency`] receives it.
+///
+/// As the labels of a `Family<FunctionLabels, Histogram>` of your own, named with
+/// `#[instrument_latency(histogram = ...)]`, they keep the three labels of
+/// `function_duration_seconds` in a histogram whose buckets, help and name you choose. `function`
+/// and `module` are open-ended labels: the family looks the series up in its map on each call.
+///
+/// ```
+/// use metrics_core::{instrument_latency, CallOutcome, Family, FunctionLabels, Histogram, MetricSet};
+///
+/// /// Parser metrics.
+/// #[derive(MetricSet)]
+/// pub struct ParserMetrics {
+///     /// Time to parse one token, by function and result
+///     #[metric(buckets = exponential(1e-6, 2.0, 16))]
+///     pub parse_duration_seconds: Family<FunctionLabels, Histogram>,
+/// }
+///
+/// #[instrument_latency(histogram = ParserMetrics::global().parse_duration_seconds)]
+/// fn parse_number(s: &str) -> Result<u64, std::num::ParseIntError> {
+///     s.parse()
+/// }
+///
+/// parse_number("12").unwrap();
+/// let family = &ParserMetrics::global().parse_duration_seconds;
+/// let ok = FunctionLabels { function: "parse_number", module: module_path!(), result: CallOutcome::Ok };
+/// assert_eq!(family.with(&ok).count(), 1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FunctionLabels {
+    /// The function: its name, `Type::method` for a method of an instrumented `impl` block, or
+    /// `name = "..."`.
+    pub function: &'static str,
+    /// `module_path!()` where the function is declared.
+    pub module: &'static str,
+    /// How the call ended.
+    pub result: CallOutcome,
+}
+
+// Not offered as the fix when a family's labels are not a label set.
+#[diagnostic::do_not_recommend]
+impl LabelSet for FunctionLabels {
+    const NAMES: &'static [&'static str] = &["function", "module", "result"];
+    const FIXED_CARDINALITY: usize = CallOutcome::CARDINALITY;
+    const OPEN_ENDED: bool = true;
+
+    #[inline]
+    fn fixed_index(&self) -> usize {
+        self.result.fixed_index()
+    }
+
+    fn encode(&self, out: &mut dyn LabelEncoder) {
+        out.label("function", LabelValueRef::Str(self.function));
+        out.label("module", LabelValueRef::Str(self.module));
+        out.label("result", self.result.value());
+    }
+
+    fn encode_fixed(index: usize, out: &mut dyn LabelEncoder) {
+        out.label("function", LabelValueRef::Str(OVERFLOW_VALUE));
+        out.label("module", LabelValueRef::Str(OVERFLOW_VALUE));
+        out.label("result", CallOutcome::fixed_value(index));
+    }
+}
+
+/// Labels built from each call of an instrumented function: what a `Family<L, Histogram>` named
+/// by `#[instrument_latency(histogram = ...)]` records under.
+///
+/// Implemented for [`FunctionLabels`], and for every label set that is `From<CallOutcome>`
+/// (such as [`ResultLabels`]); implement it for a label set of your own that takes the function
+/// or the module.
+pub trait CallLabels: LabelSet {
+    /// The labels of one call.
+    fn from_call(call: &FunctionLabels) -> Self;
+}
+
+impl<L: LabelSet + From<CallOutcome>> CallLabels for L {
+    #[inline]
+    fn from_call(call: &FunctionLabels) -> Self {
+        L::from(call.result)
+    }
+}
+
+impl CallLabels for FunctionLabels {
+    #[inline]
+    fn from_call(call: &FunctionLabels) -> Self {
+        *call
+    }
+}
+
+/// What `#[instrument_latency(histogram = ...)]` can record into: a [`Histogram`] (the call's
+/// labels are not recorded), or a `Family<L, Histogram>` whose labels are built from the call
+/// ([`CallLabels`], such as [`ResultLabels`] or [`FunctionLabels`]). `Sync`, so that the
+/// future of an instrumented `async fn` stays `Send`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a histogram `#[instrument_latency]` can record into",
     label = "expected a `Histogram`",
-    note = "`#[instrument_latency(histogram = ...)]` takes a `Histogram`, or a `Family<L, Histogram>` whose labels implement `From<CallOutcome>` (such as `Family<ResultLabels, Histogram>`)"
+    note = "`#[instrument_latency(histogram = ...)]` takes a `Histogram`, or a `Family<L, Histogram>` whose labels implement `CallLabels` (such as `Family<ResultLabels, Histogram>` or `Family<FunctionLabels, Histogram>`)"
 )]
 pub trait RecordLatency: Sync {
-    /// Records one call that took `elapsed` and ended with `outcome`.
-    fn record_latency(&self, outcome: CallOutcome, elapsed: Duration);
+    /// Records one call, `call` (which function, how it ended), that took `elapsed`.
+    fn record_latency(&self, call: &FunctionLabels, elapsed: Duration);
 
     /// Records one call that took `ticks` ticks of the attribute's clock: what the attribute
     /// calls. The histograms of this crate keep the ticks (see `Histogram`'s tick sum); others
     /// get a [`Duration`] through [`RecordLatency::record_latency`].
     #[doc(hidden)]
     #[inline]
-    fn record_latency_ticks(&self, outcome: CallOutcome, ticks: u64) {
-        self.record_latency(outcome, crate::clock::duration(ticks));
+    fn record_latency_ticks(&self, call: &FunctionLabels, ticks: u64) {
+        self.record_latency(call, crate::clock::duration(ticks));
     }
 }
 
 impl RecordLatency for Histogram {
     #[inline]
-    fn record_latency(&self, _outcome: CallOutcome, elapsed: Duration) {
+    fn record_latency(&self, _call: &FunctionLabels, elapsed: Duration) {
         self.observe_duration(elapsed);
     }
 
     #[inline]
-    fn record_latency_ticks(&self, _outcome: CallOutcome, ticks: u64) {
+    fn record_latency_ticks(&self, _call: &FunctionLabels, ticks: u64) {
         self.observe_ticks(ticks);
     }
 }
 
-impl<L: LabelSet + From<CallOutcome>> RecordLatency for Family<L, Histogram> {
+impl<L: CallLabels> RecordLatency for Family<L, Histogram> {
     #[inline]
-    fn record_latency(&self, outcome: CallOutcome, elapsed: Duration) {
-        self.with(&L::from(outcome)).observe_duration(elapsed);
+    fn record_latency(&self, call: &FunctionLabels, elapsed: Duration) {
+        self.with(&L::from_call(call)).observe_duration(elapsed);
     }
 
     #[inline]
-    fn record_latency_ticks(&self, outcome: CallOutcome, ticks: u64) {
-        self.with(&L::from(outcome)).observe_ticks(ticks);
+    fn record_latency_ticks(&self, call: &FunctionLabels, ticks: u64) {
+        self.with(&L::from_call(call)).observe_ticks(ticks);
     }
 }
 
 impl<T: RecordLatency + ?Sized> RecordLatency for &T {
     #[inline]
-    fn record_latency(&self, outcome: CallOutcome, elapsed: Duration) {
-        (**self).record_latency(outcome, elapsed);
+    fn record_latency(&self, call: &FunctionLabels, elapsed: Duration) {
+        (**self).record_latency(call, elapsed);
     }
 
     #[inline]
-    fn record_latency_ticks(&self, outcome: CallOutcome, ticks: u64) {
-        (**self).record_latency_ticks(outcome, ticks);
+    fn record_latency_ticks(&self, call: &FunctionLabels, ticks: u64) {
+        (**self).record_latency_ticks(call, ticks);
     }
 }
 
@@ -206,13 +299,16 @@ pub const FUNCTION_DURATION_METRIC: MetricDesc = MetricDesc {
 };
 
 /// The metric set of `#[instrument_latency]`: one histogram family,
-/// `function_duration_seconds{function, module, result}`, with the Prometheus default buckets.
+/// `function_duration_seconds{function, module, result}`, with the Prometheus default buckets
+/// unless a function asks for its own (`#[instrument_latency(buckets = ...)]`).
 ///
 /// [`Registry::global`](crate::Registry::global) exports it as soon as one function of the
 /// program is instrumented; every instrumented function has its series from the first scrape,
-/// at zero: `ok`, `error` and `panic`, and `cancelled` for an `async fn`. Functions of one
-/// module with the same name (two `impl` blocks of one type, say) share their series. To export
-/// it from another registry: `registry.register_global::<FunctionMetrics>()`.
+/// at zero for the outcomes it can have: `ok`; `error` when it returns a `Result`; `cancelled`
+/// for an `async fn`. A `panic` series appears with the first panic (at zero with
+/// `zero = [panic]`). Functions of one module with the same name (two `impl` blocks of one type,
+/// say) share their series. To export it from another registry:
+/// `registry.register_global::<FunctionMetrics>()`.
 pub struct FunctionMetrics {
     durations: FunctionDurations,
 }
@@ -285,8 +381,9 @@ impl FunctionMetrics {
             .is_some()
     }
 
-    /// The histogram of one function for one outcome, if that function is instrumented (and,
-    /// for [`CallOutcome::Cancelled`], async). `function` is as the `function` label reads:
+    /// The histogram of one function for one outcome, if that function is instrumented and the
+    /// series is exported: always for [`CallOutcome::Ok`]; for the others, when the function
+    /// has them at zero or once one happened. `function` is as the `function` label reads:
     /// `name`, or `Type::name` for a method of an instrumented `impl` block.
     pub fn histogram(
         &self,
@@ -294,7 +391,7 @@ impl FunctionMetrics {
         function: &str,
         outcome: CallOutcome,
     ) -> Option<&'static Histogram> {
-        find(module, function)?.histogram(outcome)
+        find(module, function)?.exported(outcome)
     }
 }
 
@@ -305,7 +402,7 @@ impl EncodeMetric for FunctionDurations {
     fn encode(&self, encoder: &mut dyn MetricEncoder) {
         for row in table() {
             for outcome in CallOutcome::ALL {
-                if let Some(h) = row.histogram(outcome) {
+                if let Some(h) = row.exported(outcome) {
                     let labels = |out: &mut dyn LabelEncoder| {
                         out.label("function", LabelValueRef::Str(row.function));
                         out.label("module", LabelValueRef::Str(row.module));
@@ -318,26 +415,52 @@ impl EncodeMetric for FunctionDurations {
     }
 }
 
-/// The series of one instrumented function.
+/// The series of one instrumented function, all with its bounds.
 struct FunctionSeries {
     module: &'static str,
     function: &'static str,
+    bounds: &'static [f64],
     ok: Histogram,
-    error: Histogram,
-    /// Rare outcomes: compact histograms (one row, atomic adds) rather than per-thread shards.
-    panic: Histogram,
+    /// Built with the table when the function has `error` at zero, else by its first error.
+    error: OnceLock<Histogram>,
+    /// A rare outcome: a compact histogram (one row, atomic adds) rather than per-thread
+    /// shards. Built with the table for `zero = [panic]`, else by the first panic.
+    panic: OnceLock<Histogram>,
+    /// Compact too; only for an async function, which has it at zero.
     cancelled: Option<Histogram>,
 }
 
 impl FunctionSeries {
+    /// The histogram `outcome` is recorded into, built on its first use.
     #[inline]
-    fn histogram(&self, outcome: CallOutcome) -> Option<&Histogram> {
+    fn recording(&self, outcome: CallOutcome) -> Option<&Histogram> {
         match outcome {
             CallOutcome::Ok => Some(&self.ok),
-            CallOutcome::Error => Some(&self.error),
-            CallOutcome::Panic => Some(&self.panic),
+            CallOutcome::Error => Some(self.error.get_or_init(|| self.sharded())),
+            CallOutcome::Panic => Some(self.panic.get_or_init(|| self.compact())),
             CallOutcome::Cancelled => self.cancelled.as_ref(),
         }
+    }
+
+    /// The histogram of `outcome`, if it is exported.
+    fn exported(&self, outcome: CallOutcome) -> Option<&Histogram> {
+        match outcome {
+            CallOutcome::Ok => Some(&self.ok),
+            CallOutcome::Error => self.error.get(),
+            CallOutcome::Panic => self.panic.get(),
+            CallOutcome::Cancelled => self.cancelled.as_ref(),
+        }
+    }
+
+    fn sharded(&self) -> Histogram {
+        Histogram::with_buckets(self.bounds)
+    }
+
+    fn compact(&self) -> Histogram {
+        <Histogram as Series>::build_compact(&MetricOptions {
+            buckets: Some(self.bounds),
+            max_series: None,
+        })
     }
 }
 
@@ -345,29 +468,25 @@ impl FunctionSeries {
 fn table() -> &'static [FunctionSeries] {
     static TABLE: OnceLock<Box<[FunctionSeries]>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut sites: Vec<(&'static str, &'static str, bool)> = inventory::iter::<InstrumentedFn>
+        let mut sites: Vec<Site> = inventory::iter::<InstrumentedFn>
             .into_iter()
-            .map(|f| (f.0.module, f.0.function, f.0.is_async))
+            .map(|f| Site::of(f.0))
             .collect();
-        sites.sort_unstable();
-        // Same module and name: one row, with `cancelled` if any of them is async.
+        // By name, then bounds: of the functions of one module and name, which share one row,
+        // the first in this order gives its bounds (the default ones if any of them has them).
+        sites.sort_unstable_by(|a, b| {
+            (a.module, a.function)
+                .cmp(&(b.module, b.function))
+                .then_with(|| compare_bounds(a.bounds, b.bounds))
+        });
         sites.dedup_by(|next, kept| {
-            let same = (next.0, next.1) == (kept.0, kept.1);
-            kept.2 |= same && next.2;
+            let same = (next.module, next.function) == (kept.module, kept.function);
+            if same {
+                kept.zero.extend(next.zero);
+            }
             same
         });
-        let compact = || <Histogram as Series>::build_compact(&MetricOptions::default());
-        sites
-            .into_iter()
-            .map(|(module, function, is_async)| FunctionSeries {
-                module,
-                function,
-                ok: Histogram::new(),
-                error: Histogram::new(),
-                panic: compact(),
-                cancelled: is_async.then(compact),
-            })
-            .collect()
+        sites.into_iter().map(Site::series).collect()
     })
 }
 
@@ -379,12 +498,100 @@ fn find(module: &str, function: &str) -> Option<&'static FunctionSeries> {
         .map(|i| &table[i])
 }
 
+/// The default bounds first, then by their values.
+fn compare_bounds(a: Option<&[f64]>, b: Option<&[f64]>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| a.len().cmp(&b.len())),
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    }
+}
+
+/// The outcomes a row exports at zero, beside `ok`.
+#[derive(Clone, Copy, Default)]
+struct ZeroOutcomes {
+    error: bool,
+    panic: bool,
+    cancelled: bool,
+}
+
+impl ZeroOutcomes {
+    fn of(outcomes: &[CallOutcome]) -> Self {
+        let mut zero = Self::default();
+        for outcome in outcomes {
+            match outcome {
+                CallOutcome::Ok => {}
+                CallOutcome::Error => zero.error = true,
+                CallOutcome::Panic => zero.panic = true,
+                CallOutcome::Cancelled => zero.cancelled = true,
+            }
+        }
+        zero
+    }
+
+    fn extend(&mut self, other: Self) {
+        self.error |= other.error;
+        self.panic |= other.panic;
+        self.cancelled |= other.cancelled;
+    }
+}
+
+/// One callsite, as the table is built from it.
+struct Site {
+    module: &'static str,
+    function: &'static str,
+    bounds: Option<&'static [f64]>,
+    zero: ZeroOutcomes,
+}
+
+impl Site {
+    fn of(callsite: &'static Callsite) -> Self {
+        Self {
+            module: callsite.module,
+            function: callsite.function,
+            bounds: callsite.buckets,
+            zero: ZeroOutcomes::of(callsite.zero),
+        }
+    }
+
+    /// Its row: `ok`, and the outcomes it has at zero, built now.
+    fn series(self) -> FunctionSeries {
+        let bounds = self.bounds.unwrap_or(&rules::DEFAULT_BUCKETS);
+        let mut row = FunctionSeries {
+            module: self.module,
+            function: self.function,
+            bounds,
+            ok: Histogram::with_buckets(bounds),
+            error: OnceLock::new(),
+            panic: OnceLock::new(),
+            cancelled: None,
+        };
+        if self.zero.error {
+            row.recording(CallOutcome::Error);
+        }
+        if self.zero.panic {
+            row.recording(CallOutcome::Panic);
+        }
+        if self.zero.cancelled {
+            row.cancelled = Some(row.compact());
+        }
+        row
+    }
+}
+
 /// An instrumented function: the `static` the attribute declares in its body.
 #[doc(hidden)]
 pub struct Callsite {
     function: &'static str,
     module: &'static str,
-    is_async: bool,
+    /// The outcomes its series have at zero, beside `ok`.
+    zero: &'static [CallOutcome],
+    /// `buckets = ...`; `None` for the default buckets.
+    buckets: Option<&'static [f64]>,
     /// Its row, found on the first call. `None` only for a function the table does not hold
     /// (one whose `inventory` entry was not submitted before the table was built, as in a
     /// library loaded at run time): its calls are not recorded.
@@ -392,12 +599,20 @@ pub struct Callsite {
 }
 
 impl Callsite {
-    /// A callsite for `function` (`name` or `Type::name`) of `module` (`module_path!()`).
-    pub const fn new(function: &'static str, module: &'static str, is_async: bool) -> Self {
+    /// A callsite for `function` (`name` or `Type::name`) of `module` (`module_path!()`), its
+    /// series at zero for the outcomes `zero` (and `ok`), with the bounds `buckets` (checked by
+    /// the attribute; `None` for the default buckets).
+    pub const fn new(
+        function: &'static str,
+        module: &'static str,
+        zero: &'static [CallOutcome],
+        buckets: Option<&'static [f64]>,
+    ) -> Self {
         Self {
             function,
             module,
-            is_async,
+            zero,
+            buckets,
             series: OnceLock::new(),
         }
     }
@@ -424,31 +639,50 @@ pub trait Sink {
 impl Sink for &Callsite {
     #[inline]
     fn record(&self, outcome: CallOutcome, ticks: u64) {
-        if let Some(h) = self.series().and_then(|s| s.histogram(outcome)) {
+        if let Some(h) = self.series().and_then(|s| s.recording(outcome)) {
             h.observe_ticks(ticks);
         }
     }
 }
 
-/// `histogram = expr` as a sink. Not generic over the histogram's type: when that type is not
-/// one, [`latency_target`]'s bound is the only error, not one more at every use of the timer.
-/// (The table of the trait object is a constant where the timer is inlined.)
+/// `histogram = expr` as a sink, with the function it times. Not generic over the histogram's
+/// type: when that type is not one, [`latency_target`]'s bound is the only error, not one more
+/// at every use of the timer. (The table of the trait object is a constant where the timer is
+/// inlined.)
 #[doc(hidden)]
-pub struct Target<'a>(&'a dyn RecordLatency);
+pub struct Target<'a> {
+    target: &'a dyn RecordLatency,
+    function: &'static str,
+    module: &'static str,
+}
 
 impl Sink for Target<'_> {
     #[inline]
     fn record(&self, outcome: CallOutcome, ticks: u64) {
-        self.0.record_latency_ticks(outcome, ticks);
+        let call = FunctionLabels {
+            function: self.function,
+            module: self.module,
+            result: outcome,
+        };
+        self.target.record_latency_ticks(&call, ticks);
     }
 }
 
 /// `histogram = expr` checked where the user wrote it: a type that is not a histogram breaks
-/// this bound at `expr`, with [`RecordLatency`]'s message.
+/// this bound at `expr`, with [`RecordLatency`]'s message. `function` and `module` are those of
+/// the `function_duration_seconds` series the function would have.
 #[doc(hidden)]
 #[inline]
-pub fn latency_target<T: RecordLatency>(target: &T) -> Target<'_> {
-    Target(target)
+pub fn latency_target<'a, T: RecordLatency>(
+    target: &'a T,
+    function: &'static str,
+    module: &'static str,
+) -> Target<'a> {
+    Target {
+        target,
+        function,
+        module,
+    }
 }
 
 /// Times one call from its creation. [`Timer::finish`] records the outcome of a call that
@@ -496,6 +730,24 @@ impl<S: Sink> Drop for Timer<S> {
         self.sink.record(outcome, self.elapsed());
     }
 }
+
+/// A type whose values can be `Err`: what `#[instrument_latency(zero = [error])]` requires of
+/// the function's return type.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Result`: `error` is never the outcome of this function",
+    label = "`zero = [error]` needs a function that returns a `Result`",
+    note = "`zero = [error]` is for a `Result` behind an alias of another name; a function whose return type is written `Result<...>` or `path::Result<...>` has `error` at zero without it"
+)]
+pub trait ReturnsResult {}
+
+impl<T, E> ReturnsResult for Result<T, E> {}
+
+/// `zero = [error]` checked against the returned value: its type, whatever alias names it, must
+/// be a `Result` (this bound breaks at the `error` the user wrote).
+#[doc(hidden)]
+#[inline(always)]
+pub const fn error_at_zero<R: ReturnsResult>(_value: &R) {}
 
 /// Runs the body of an instrumented sync function. A closure passed here is `FnOnce` and its
 /// return type is `R`, so the body's `return`, `?` and coercions type-check as in the function,

@@ -41,6 +41,7 @@
 //! line, so threads recording one metric at once do not slow each other down; a scrape sums the
 //! copies. The layout and its memory cost: [`src/shard.rs`](../src/metrics_core/shard.rs.html).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod atomic;
@@ -67,7 +68,8 @@ pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
 pub use instrument::{
-    CallOutcome, FunctionMetrics, RecordLatency, ResultLabels, FUNCTION_DURATION_METRIC,
+    CallLabels, CallOutcome, FunctionLabels, FunctionMetrics, RecordLatency, ResultLabels,
+    FUNCTION_DURATION_METRIC,
 };
 pub use label::{LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metric::{
@@ -105,6 +107,7 @@ pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 /// Names, units, suffixes, help, buckets and label names are checked at compile time against
 /// the Prometheus naming rules; each error points at the offending token.
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::MetricSet;
 
 /// Derives [`LabelSet`](trait@LabelSet) for a struct whose fields are label values.
@@ -114,6 +117,7 @@ pub use metrics_derive::MetricSet;
 /// stores every combination in an array), `String`, `&'static str`, `Cow<'static, str>` and
 /// integers (open-ended: a capped map).
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::LabelSet;
 
 /// Derives [`LabelValue`](trait@LabelValue) for a unit enum, and an inherent
@@ -123,6 +127,7 @@ pub use metrics_derive::LabelSet;
 /// `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`);
 /// variant attribute `#[label(rename = "...")]`. Without either, the value is the variant name.
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::LabelValue;
 
 /// Times a function: records its wall time, and how the call ended, into the global histogram
@@ -164,28 +169,92 @@ pub use metrics_derive::LabelValue;
 ///   `panic` when the body unwinds; `cancelled` when the future of an `async fn` is dropped
 ///   before it completes.
 ///
-/// Every instrumented function linked into the program has its series from the first scrape,
-/// at zero (registered at link time through `inventory`); the family has no series cap to
-/// reach. Recording looks nothing up: each function caches its series on its first call.
-/// Functions of one module that share a name (say, `fmt` of a `Debug` and of a `Display` impl)
-/// share their series. The timer reads the clock twice per call: quanta's TSC clock where the
-/// time-stamp counter is usable (the OS monotonic clock elsewhere). The duration stays in clock
-/// ticks up to the histogram, which compares it with its bounds converted to ticks once and
-/// keeps its sum in ticks, converted to seconds when read (`BENCHMARKS.md` has the cost per call).
+/// # Series at zero
+/// Every instrumented function linked into the program has its series from the first scrape
+/// (registered at link time through `inventory`), at zero for the outcomes it can have:
+/// - `ok`, always;
+/// - `error` when its return type is written `Result<...>` or `path::Result<...>`
+///   (`io::Result<T>`, `fmt::Result`). Behind an alias of another name
+///   (`type AppResult<T> = Result<T, AppError>`), errors are still recorded but the attribute
+///   cannot see the `Result`: the `error` series appears with the first one, or is at zero with
+///   `zero = [error]` (a compile error on a function that does not return a `Result`);
+/// - `cancelled` for an `async fn` and the `#[async_trait]` shapes below.
+///
+/// `panic` appears with the first panic, not before: a function that cannot panic in
+/// practice does not export a series that stays at zero forever. `zero = [panic]` exports it at
+/// zero, for queries and alerts on `result="panic"` to have a series from the start.
+///
+/// The family has no series cap to reach. Recording looks nothing up: each function caches its
+/// series on its first call. Functions of one module that share a name (say, `fmt` of a
+/// `Debug` and of a `Display` impl) share their series (give them the same `buckets`; when they
+/// differ, the series take those of one of them). The timer reads the clock twice per call:
+/// quanta's TSC clock where the time-stamp counter is usable (the OS monotonic clock
+/// elsewhere). The duration stays in clock ticks up to the histogram, which compares it with
+/// its bounds converted to ticks once and keeps its sum in ticks, converted to seconds when
+/// read (`BENCHMARKS.md` has the cost per call).
 ///
 /// The rustdoc of each instrumented function gains a "Latency" section with its PromQL queries
 /// (p50 and p99 latency, error ratio); with `histogram = <expr>`, a section naming the
 /// expression. An undocumented function gets it under rustdoc only
 /// (`#[cfg_attr(doc, doc = ...)]`), so that `missing_docs` still reports it.
 ///
+/// # Buckets
+/// Every function records into the Prometheus default buckets, 5 ms to 10 s, unless it gives
+/// its own with `buckets = ...`, written as `#[metric(buckets = ...)]` takes them and checked
+/// at compile time. A function that takes microseconds lands whole in the first default
+/// bucket, where a quantile only says "under 5 ms". Give it bounds around its latency, from
+/// below its fastest calls to above its slowest: exponential bounds keep the same relative
+/// precision over a wide range. `exponential(1e-6, 2.0, 16)` covers 1 µs to 33 ms in 16
+/// buckets, each bound twice the previous; `exponential(1e-5, 4.0, 8)` covers 10 µs to 164 ms
+/// more coarsely in half as many series.
+///
+/// ```
+/// use metrics_core::{instrument_latency, CallOutcome, FunctionMetrics};
+///
+/// #[instrument_latency(buckets = exponential(1e-6, 2.0, 16))]
+/// fn checksum(data: &[u8]) -> u32 {
+///     data.iter().map(|&b| u32::from(b)).sum()
+/// }
+///
+/// assert_eq!(checksum(b"abc"), 294);
+/// let h = FunctionMetrics::global().histogram(module_path!(), "checksum", CallOutcome::Ok).unwrap();
+/// assert_eq!(h.bounds().len(), 16);
+/// assert_eq!((h.bounds()[0], h.bounds()[1], h.bounds()[15]), (1e-6, 2e-6, 0.032768));
+/// assert_eq!(h.count(), 1);
+/// ```
+///
+/// Such a function stays in `function_duration_seconds`, its series with their own `le`
+/// values beside the default ones of other functions: the series of one histogram family may
+/// have different bounds, and Prometheus stores each as it comes. A quantile must then never add
+/// up the buckets of different functions, whose `le="0.005"` may count different calls, or
+/// exist for one function and not another: sum them `by (function, le)`, as the queries of each
+/// function's "Latency" section do, never `by (le)` alone across functions.
+///
+/// ```promql
+/// histogram_quantile(0.99, sum by (function, le) (rate(function_duration_seconds_bucket{module="app::db"}[5m])))
+/// ```
+///
+/// For a histogram of your own (its own name, help and buckets) that keeps the three labels,
+/// declare a `Family<FunctionLabels, Histogram>` field and name it with `histogram = ...`:
+/// [`FunctionLabels`] is built from each call's function, module and outcome.
+///
 /// # Arguments
 /// - `histogram = <expr>`: records into that [`Histogram`] instead (evaluated when the call
-///   starts), or into a `Family<L, Histogram>` whose labels implement `From<CallOutcome>`, such
-///   as `Family<ResultLabels, Histogram>` ([`RecordLatency`]).
+///   starts), or into a `Family<L, Histogram>` whose labels are built from the call
+///   ([`CallLabels`]): `Family<ResultLabels, Histogram>`, `Family<FunctionLabels, Histogram>`,
+///   or labels of your own that are `From<CallOutcome>` ([`RecordLatency`]).
+/// - `buckets = [0.001, 0.01, 0.1]`, `exponential(start, factor, count)`,
+///   `linear(start, width, count)`: the function's own bounds in `function_duration_seconds`
+///   (above). Not with `histogram = ...`, whose histogram has its own.
+/// - `zero = [panic]`, `zero = [error]`, `zero = [error, panic]`: outcomes exported at zero
+///   beyond those the function has anyway (above). Not with `histogram = ...`.
 /// - `name = "..."`: the `function` label (a method given the attribute on its own, rather
 ///   than through its `impl` block, is otherwise named without its type).
 /// - `skip`: on a method of an instrumented `impl` block, leaves it alone.
 /// - `crate = path`: the path of `metrics_core`, when reached through a re-export.
+///
+/// On an `impl` block, `histogram`, `buckets` and `zero` apply to every method that does not
+/// give its own (`zero = [error]` only on a method: not every method returns a `Result`).
 ///
 /// # Limits
 /// - The outcome is read off the returned value's type where the function is written: in a
@@ -215,6 +284,7 @@ pub use metrics_derive::LabelValue;
 /// - The body runs in a closure (an async block for an `async fn`): `#[track_caller]` does not
 ///   reach into it.
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::instrument_latency;
 
 /// Bucket helpers for histograms built at run time; `#[metric(buckets = ...)]` computes the
@@ -229,8 +299,9 @@ pub mod buckets {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::instrument::{
-        call_once, expect_output, latency_target, CallOutcome, Callsite, InstrumentedFn,
-        OtherOutcome, Probe, ResultOutcome, Timer, FUNCTION_METRICS_ENTRY,
+        call_once, error_at_zero, expect_output, latency_target, CallOutcome, Callsite,
+        InstrumentedFn, OtherOutcome, Probe, ResultOutcome, ReturnsResult, Timer,
+        FUNCTION_METRICS_ENTRY,
     };
     pub use crate::label::{radix_digit, LabelSet, LabelValue};
     pub use crate::metric::{

@@ -1,7 +1,9 @@
 //! The derive and attribute macros of `metrics-core`. Use them through `metrics_core`, which re-exports them
 //! and documents their attributes; nothing in this crate runs in the user's program.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod buckets;
 mod case;
 mod derive;
 mod errors;

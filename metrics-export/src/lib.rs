@@ -62,9 +62,11 @@
 //!
 //! Integer values (counters, gauges, bucket counts, `_count`) are written exactly in both.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
@@ -73,14 +75,17 @@ mod negotiate;
 mod number;
 mod openmetrics;
 #[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub mod otlp;
 #[cfg(feature = "parse")]
+#[cfg_attr(docsrs, doc(cfg(feature = "parse")))]
 pub mod parse;
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 mod push;
 #[cfg(feature = "pushgateway")]
 mod pushgateway;
 #[cfg(feature = "remote-write")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-write")))]
 pub mod remote_write;
 #[cfg(any(feature = "server", feature = "axum"))]
 mod scrape;
@@ -91,16 +96,24 @@ mod text;
 pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::Otlp;
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp")))
+)]
 pub use push::{
     ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health, Protocol,
     PushError, TransportError,
 };
 #[cfg(feature = "pushgateway")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pushgateway")))]
 pub use pushgateway::Pushgateway;
 #[cfg(feature = "remote-write")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-write")))]
 pub use remote_write::RemoteWrite;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use server::{MetricsServer, ServerBuilder, ServerError, DEFAULT_PORT};
 pub use text::{encode_text, write_text, TEXT_CONTENT_TYPE};

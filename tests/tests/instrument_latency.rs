@@ -1,6 +1,8 @@
 //! `#[instrument_latency]`: every call lands in `function_duration_seconds` under the right
 //! `result` (ok, error, panic, cancelled), methods are named `Type::method`, `histogram = ...`
-//! records elsewhere, and every instrumented function is exported at zero from the first scrape.
+//! records elsewhere, and every instrumented function is exported from the first scrape, at zero
+//! for the outcomes it can have (`error` for a `Result`, `cancelled` for an async function,
+//! `zero = [...]`), the others appearing when they happen.
 //! Its own binary: it reads the global registry. Each test calls functions of its own, so the
 //! tests of this binary, run in parallel, never count each other's calls.
 
@@ -12,42 +14,28 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use metrics_core::{
-    instrument_latency, CallOutcome, Family, FunctionMetrics, Histogram, MetricSet, Registry,
-    ResultLabels,
+    instrument_latency, CallLabels, CallOutcome, Family, FunctionLabels, FunctionMetrics,
+    Histogram, LabelSet, MetricSet, Registry, ResultLabels,
 };
 
 const MODULE: &str = module_path!();
 
-/// The `_count` of every series of `function` in the global exposition, `(result, count)` in
-/// exposition order.
-fn counts(function: &str) -> Vec<(String, u64)> {
+/// The `_count` of every series of `function` in the global exposition, `result=count` in
+/// exposition order: `"ok=2 error=1"`.
+fn counts(function: &str) -> String {
     let text = metrics_export::encode_text(Registry::global());
     let prefix = format!(
         "function_duration_seconds_count{{function=\"{function}\",module=\"{MODULE}\",result=\""
     );
-    text.lines()
+    let series: Vec<String> = text
+        .lines()
         .filter_map(|line| {
             let rest = line.strip_prefix(&prefix)?;
             let (result, count) = rest.split_once("\"} ")?;
-            Some((result.to_owned(), count.parse().unwrap()))
+            Some(format!("{result}={count}"))
         })
-        .collect()
-}
-
-/// `counts` of a sync function: ok, error, panic.
-fn sync_counts(function: &str) -> [u64; 3] {
-    let c = counts(function);
-    let results: Vec<&str> = c.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(results, ["ok", "error", "panic"], "{function}");
-    [c[0].1, c[1].1, c[2].1]
-}
-
-/// `counts` of an async function: ok, error, panic, cancelled.
-fn async_counts(function: &str) -> [u64; 4] {
-    let c = counts(function);
-    let results: Vec<&str> = c.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(results, ["ok", "error", "panic", "cancelled"], "{function}");
-    [c[0].1, c[1].1, c[2].1, c[3].1]
+        .collect();
+    series.join(" ")
 }
 
 // ---- sync functions: ok, error, panic, early return, `?`, aliases -------------------------
@@ -101,31 +89,66 @@ fn sync_calls_are_counted_by_result() {
     assert!(checked("x").is_err()); // error, through `?`
     assert!(checked("101").is_err()); // error, early return
     assert!(checked("-").is_err());
-    assert_eq!(sync_counts("checked"), [2, 3, 0]);
+    assert_eq!(counts("checked"), "ok=2 error=3");
 
     assert!(read("/nonexistent/instrument_latency").is_err());
-    assert_eq!(sync_counts("read"), [0, 1, 0], "io::Result is a Result");
+    assert_eq!(counts("read"), "ok=0 error=1", "io::Result is a Result");
 
-    assert_eq!(lookup(0), Err("no key 0".to_owned()));
+    // Through a user alias the outcome is still read, but the attribute does not see a
+    // `Result` in the signature: `error` appears with the first error.
+    assert_eq!(counts("lookup"), "ok=0");
     assert_eq!(lookup(3), Ok(3));
-    assert_eq!(sync_counts("lookup"), [1, 1, 0], "through a user alias");
+    assert_eq!(lookup(0), Err("no key 0".to_owned()));
+    assert_eq!(counts("lookup"), "ok=1 error=1", "through a user alias");
 
     // `None` is not an error: only `Result` has one.
     assert_eq!(first_even(&[]), None);
     assert_eq!(first_even(&[2]), Some(2));
-    assert_eq!(sync_counts("first_even"), [2, 0, 0]);
+    assert_eq!(counts("first_even"), "ok=2");
 
     nothing();
     nothing();
-    assert_eq!(sync_counts("nothing"), [2, 0, 0]);
+    assert_eq!(counts("nothing"), "ok=2");
 }
 
 #[test]
 fn a_panicking_call_is_counted_as_panic() {
     assert_eq!(crash(false), 1);
+    assert_eq!(counts("crash"), "ok=1", "no `panic` series before a panic");
     let caught = std::panic::catch_unwind(|| crash(true));
     assert!(caught.is_err());
-    assert_eq!(sync_counts("crash"), [1, 0, 1]);
+    assert_eq!(counts("crash"), "ok=1 panic=1");
+    let caught = std::panic::catch_unwind(|| crash(true));
+    assert!(caught.is_err());
+    assert_eq!(counts("crash"), "ok=1 panic=2");
+}
+
+// ---- `zero = [...]`: outcomes at zero on request ------------------------------------------
+
+/// `panic` at zero, asked for.
+#[instrument_latency(zero = [panic])]
+fn guarded(really: bool) -> u32 {
+    assert!(!really, "asked to crash");
+    1
+}
+
+/// A `Result` behind an alias of another name, `error` at zero when asked for.
+#[instrument_latency(zero = [error])]
+fn find(key: u32) -> AppResult<u32> {
+    key.checked_sub(1).ok_or_else(|| "no key 0".to_owned())
+}
+
+#[test]
+fn zero_puts_outcomes_at_zero_before_they_happen() {
+    assert_eq!(counts("guarded"), "ok=0 panic=0");
+    assert_eq!(guarded(false), 1);
+    let caught = std::panic::catch_unwind(|| guarded(true));
+    assert!(caught.is_err());
+    assert_eq!(counts("guarded"), "ok=1 panic=1");
+
+    assert_eq!(counts("find"), "ok=0 error=0");
+    assert_eq!(find(0), Err("no key 0".to_owned()));
+    assert_eq!(counts("find"), "ok=0 error=1");
 }
 
 // ---- async functions: completion, cancellation ---------------------------------------------
@@ -184,7 +207,7 @@ fn async_calls_are_ok_error_panic_or_cancelled() {
         poll_once(pin!(wait_then_parse(&open, "x"))),
         Poll::Ready(Err(_))
     ));
-    assert_eq!(async_counts("wait_then_parse"), [1, 1, 0, 0]);
+    assert_eq!(counts("wait_then_parse"), "ok=1 error=1 cancelled=0");
 
     // Pending at the gate, then dropped: cancelled.
     let closed = AtomicBool::new(false);
@@ -193,11 +216,11 @@ fn async_calls_are_ok_error_panic_or_cancelled() {
         assert_eq!(poll_once(future.as_mut()), Poll::Pending);
         assert_eq!(poll_once(future.as_mut()), Poll::Pending);
     }
-    assert_eq!(async_counts("wait_then_parse"), [1, 1, 0, 1]);
+    assert_eq!(counts("wait_then_parse"), "ok=1 error=1 cancelled=1");
 
     // Never polled: the call never started, nothing is recorded.
     drop(wait_then_parse(&closed, "5"));
-    assert_eq!(async_counts("wait_then_parse"), [1, 1, 0, 1]);
+    assert_eq!(counts("wait_then_parse"), "ok=1 error=1 cancelled=1");
 
     // Pending, then completed.
     {
@@ -207,11 +230,12 @@ fn async_calls_are_ok_error_panic_or_cancelled() {
         gate.store(true, Ordering::SeqCst);
         assert_eq!(poll_once(future.as_mut()), Poll::Ready(Ok(6)));
     }
-    assert_eq!(async_counts("wait_then_parse"), [2, 1, 0, 1]);
+    assert_eq!(counts("wait_then_parse"), "ok=2 error=1 cancelled=1");
 
+    assert_eq!(counts("async_crash"), "ok=0 cancelled=0");
     let caught = std::panic::catch_unwind(|| poll_once(pin!(async_crash(&open))));
     assert!(caught.is_err());
-    assert_eq!(async_counts("async_crash"), [0, 0, 1, 0]);
+    assert_eq!(counts("async_crash"), "ok=0 panic=1 cancelled=0");
 }
 
 // ---- impl blocks: `Type::method`, receivers, skip ------------------------------------------
@@ -300,18 +324,22 @@ fn impl_blocks_name_methods_by_type_and_honour_skip() {
     );
     assert_eq!(cache.into_hits(), 11);
 
-    assert_eq!(sync_counts("Cache::new"), [4, 0, 0]);
-    assert_eq!(sync_counts("Cache::hit"), [1, 0, 0]);
-    assert_eq!(sync_counts("Cache::hits"), [1, 0, 0]);
-    assert_eq!(sync_counts("Cache::into_hits"), [1, 0, 0]);
-    assert_eq!(sync_counts("Cache::boxed"), [1, 0, 0]);
-    assert_eq!(sync_counts("Cache::shared"), [1, 0, 0]);
-    assert_eq!(sync_counts("Cache::failing"), [0, 1, 0]);
-    assert_eq!(sync_counts("Cache::fmt"), [1, 0, 0], "a trait impl");
-    assert_eq!(async_counts("Cache::hits_later"), [1, 0, 0, 0]);
-    assert_eq!(async_counts("Cache::into_hits_later"), [1, 0, 0, 0]);
-    assert_eq!(counts("Cache::skipped"), []);
-    assert_eq!(counts("Cache::constant"), []);
+    assert_eq!(counts("Cache::new"), "ok=4");
+    assert_eq!(counts("Cache::hit"), "ok=1");
+    assert_eq!(counts("Cache::hits"), "ok=1");
+    assert_eq!(counts("Cache::into_hits"), "ok=1");
+    assert_eq!(counts("Cache::boxed"), "ok=1");
+    assert_eq!(counts("Cache::shared"), "ok=1");
+    assert_eq!(counts("Cache::failing"), "ok=0 error=1");
+    assert_eq!(
+        counts("Cache::fmt"),
+        "ok=1 error=0",
+        "a trait impl, `fmt::Result`"
+    );
+    assert_eq!(counts("Cache::hits_later"), "ok=1 cancelled=0");
+    assert_eq!(counts("Cache::into_hits_later"), "ok=1 cancelled=0");
+    assert_eq!(counts("Cache::skipped"), "");
+    assert_eq!(counts("Cache::constant"), "");
 }
 
 /// Two `impl` blocks of one generic type: their methods share a name, so they share a series.
@@ -335,7 +363,7 @@ impl Slot<u16> {
 fn functions_of_one_module_with_one_name_share_their_series() {
     assert_eq!(Slot(1u8).get(), 1);
     assert_eq!(Slot(2u16).get(), 2);
-    assert_eq!(sync_counts("Slot::get"), [2, 0, 0]);
+    assert_eq!(counts("Slot::get"), "ok=2");
 }
 
 // ---- `#[async_trait]` methods: each placement of the attribute -----------------------------
@@ -425,7 +453,7 @@ fn exercise(store: &dyn Store, function: &str) {
         gate.store(true, Ordering::SeqCst);
         assert_eq!(poll_once(future.as_mut()), Poll::Ready(Ok(6)));
     }
-    assert_eq!(async_counts(function), [2, 1, 0, 1], "{function}");
+    assert_eq!(counts(function), "ok=2 error=1 cancelled=1", "{function}");
 }
 
 #[test]
@@ -436,17 +464,17 @@ fn async_trait_methods_are_timed_until_their_future_completes() {
 
     assert_eq!(poll_once(Ledger.touch().as_mut()), Poll::Ready(()));
     assert_eq!(poll_once(Vault.touch().as_mut()), Poll::Ready(()));
-    assert_eq!(async_counts("Ledger::touch"), [1, 0, 0, 0]);
-    assert_eq!(async_counts("Vault::touch"), [1, 0, 0, 0]);
-    assert_eq!(counts("Depot::touch"), [], "not instrumented");
+    assert_eq!(counts("Ledger::touch"), "ok=1 cancelled=0");
+    assert_eq!(counts("Vault::touch"), "ok=1 cancelled=0");
+    assert_eq!(counts("Depot::touch"), "", "not instrumented");
     assert_eq!(poll_once(Ledger.version().as_mut()), Poll::Ready(1));
     assert_eq!(poll_once(Depot.version().as_mut()), Poll::Ready(1));
-    assert_eq!(async_counts("Store::version"), [2, 0, 0, 0]);
+    assert_eq!(counts("Store::version"), "ok=2 cancelled=0");
 
     let open = AtomicBool::new(true);
     let caught = std::panic::catch_unwind(|| poll_once(Depot.fetch(&open, "").as_mut()));
     assert!(caught.is_err());
-    assert_eq!(async_counts("Depot::fetch"), [2, 1, 1, 1]);
+    assert_eq!(counts("Depot::fetch"), "ok=2 error=1 panic=1 cancelled=1");
 }
 
 // ---- generics, `impl Trait`, `name` --------------------------------------------------------
@@ -492,23 +520,23 @@ fn identity<T>(value: T) -> T {
 fn generic_and_impl_trait_functions() {
     assert_eq!(largest(&[3, 9, 2]), 9);
     assert_eq!(largest(&[0.5, -1.0]), 0.5);
-    assert_eq!(sync_counts("largest"), [2, 0, 0]);
+    assert_eq!(counts("largest"), "ok=2");
 
     assert_eq!(parse_all::<u8>(&["1", "2"]), Ok(vec![1, 2]));
     assert!(parse_all::<u8>(&["1", "x"]).is_err());
-    assert_eq!(sync_counts("parse_all"), [1, 1, 0]);
+    assert_eq!(counts("parse_all"), "ok=1 error=1");
 
     assert_eq!(shout("hey").to_string(), "hey!");
     assert_eq!(evens(&[1, 2, 4]).count(), 2);
-    assert_eq!(sync_counts("shout"), [1, 0, 0]);
-    assert_eq!(sync_counts("evens"), [1, 0, 0]);
+    assert_eq!(counts("shout"), "ok=1");
+    assert_eq!(counts("evens"), "ok=1");
 
     assert_eq!(renamed(), 1);
-    assert_eq!(sync_counts("custom::name"), [1, 0, 0]);
-    assert_eq!(counts("renamed"), []);
+    assert_eq!(counts("custom::name"), "ok=1");
+    assert_eq!(counts("renamed"), "");
 
     assert!(identity(Err::<(), _>(1)).is_err());
-    assert_eq!(sync_counts("identity"), [1, 0, 0]);
+    assert_eq!(counts("identity"), "ok=1");
 }
 
 // ---- `histogram = expr` ---------------------------------------------------------------------
@@ -558,7 +586,7 @@ fn histogram_expr_records_into_the_given_histogram() {
     };
     assert_eq!(worker.work() + worker.work(), 2);
     assert_eq!(worker.latency.count(), 2);
-    assert_eq!(counts("work"), []);
+    assert_eq!(counts("work"), "");
 
     run_job(false).unwrap();
     run_job(true).unwrap_err();
@@ -576,8 +604,142 @@ fn histogram_expr_records_into_the_given_histogram() {
     assert_eq!(by_result, [0, 1, 0, 0]);
 
     // Not in the global family.
-    assert_eq!(counts("run_job"), []);
-    assert_eq!(counts("run_step"), []);
+    assert_eq!(counts("run_job"), "");
+    assert_eq!(counts("run_step"), "");
+}
+
+// ---- `histogram = expr` into a family keeping the labels of `function_duration_seconds` ----
+
+/// Labels of the user's own, built from the call: which step, whether it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+pub struct StepLabels {
+    pub step: &'static str,
+    pub failed: bool,
+}
+
+impl CallLabels for StepLabels {
+    fn from_call(call: &FunctionLabels) -> Self {
+        Self {
+            step: call.function,
+            failed: call.result != CallOutcome::Ok,
+        }
+    }
+}
+
+/// Parser metrics, with buckets of their own.
+#[derive(MetricSet)]
+#[metric_set(prefix = "parser", global = false)]
+pub struct ParserMetrics {
+    /// Time to parse one token
+    #[metric(buckets = [0.5])]
+    pub token_duration_seconds: Family<FunctionLabels, Histogram>,
+    /// Time to run one step
+    #[metric(buckets = [0.5])]
+    pub step_duration_seconds: Family<StepLabels, Histogram>,
+}
+
+struct Parser {
+    metrics: Arc<ParserMetrics>,
+}
+
+#[instrument_latency(histogram = self.metrics.token_duration_seconds)]
+impl Parser {
+    fn number(&self, s: &str) -> Result<u8, std::num::ParseIntError> {
+        s.parse()
+    }
+
+    #[instrument_latency(name = "word")]
+    fn word(&self, s: &str) -> usize {
+        s.len()
+    }
+
+    #[instrument_latency(histogram = self.metrics.step_duration_seconds)]
+    fn step(&self, fail: bool) -> Result<(), ()> {
+        if fail {
+            Err(())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn histogram_expr_into_a_family_of_function_labels() {
+    let parser = Parser {
+        metrics: Arc::new(ParserMetrics::default()),
+    };
+    assert_eq!(parser.number("7"), Ok(7));
+    assert!(parser.number("x").is_err());
+    assert!(parser.number("y").is_err());
+    assert_eq!(parser.word("abc"), 3);
+    assert_eq!(parser.step(true), Err(()));
+    assert_eq!(parser.step(false), Ok(()));
+    assert_eq!(parser.step(false), Ok(()));
+
+    let family = &parser.metrics.token_duration_seconds;
+    let count = |function, result| {
+        family
+            .with(&FunctionLabels {
+                function,
+                module: MODULE,
+                result,
+            })
+            .count()
+    };
+    assert_eq!(count("Parser::number", CallOutcome::Ok), 1);
+    assert_eq!(count("Parser::number", CallOutcome::Error), 2);
+    assert_eq!(count("word", CallOutcome::Ok), 1);
+
+    // Every call is far under 0.5 s: its `_sum` is shown as `SUM` once checked.
+    let text: String = tests::text_of(&parser.metrics)
+        .lines()
+        .map(|line| match line.split_once("_sum{") {
+            Some((_, rest)) => {
+                let (labels, sum) = rest.rsplit_once(' ').unwrap();
+                let sum: f64 = sum.parse().unwrap();
+                assert!(sum > 0.0 && sum < 0.5, "{line}");
+                format!(
+                    "{}_sum{{{labels} SUM\n",
+                    line.split_once("_sum{").unwrap().0
+                )
+            }
+            None => format!("{line}\n"),
+        })
+        .collect();
+    assert_eq!(
+        text,
+        r#"# HELP parser_token_duration_seconds Time to parse one token
+# TYPE parser_token_duration_seconds histogram
+parser_token_duration_seconds_bucket{function="Parser::number",module="instrument_latency",result="ok",le="0.5"} 1
+parser_token_duration_seconds_bucket{function="Parser::number",module="instrument_latency",result="ok",le="+Inf"} 1
+parser_token_duration_seconds_sum{function="Parser::number",module="instrument_latency",result="ok"} SUM
+parser_token_duration_seconds_count{function="Parser::number",module="instrument_latency",result="ok"} 1
+parser_token_duration_seconds_bucket{function="Parser::number",module="instrument_latency",result="error",le="0.5"} 2
+parser_token_duration_seconds_bucket{function="Parser::number",module="instrument_latency",result="error",le="+Inf"} 2
+parser_token_duration_seconds_sum{function="Parser::number",module="instrument_latency",result="error"} SUM
+parser_token_duration_seconds_count{function="Parser::number",module="instrument_latency",result="error"} 2
+parser_token_duration_seconds_bucket{function="word",module="instrument_latency",result="ok",le="0.5"} 1
+parser_token_duration_seconds_bucket{function="word",module="instrument_latency",result="ok",le="+Inf"} 1
+parser_token_duration_seconds_sum{function="word",module="instrument_latency",result="ok"} SUM
+parser_token_duration_seconds_count{function="word",module="instrument_latency",result="ok"} 1
+# HELP parser_step_duration_seconds Time to run one step
+# TYPE parser_step_duration_seconds histogram
+parser_step_duration_seconds_bucket{step="Parser::step",failed="true",le="0.5"} 1
+parser_step_duration_seconds_bucket{step="Parser::step",failed="true",le="+Inf"} 1
+parser_step_duration_seconds_sum{step="Parser::step",failed="true"} SUM
+parser_step_duration_seconds_count{step="Parser::step",failed="true"} 1
+parser_step_duration_seconds_bucket{step="Parser::step",failed="false",le="0.5"} 2
+parser_step_duration_seconds_bucket{step="Parser::step",failed="false",le="+Inf"} 2
+parser_step_duration_seconds_sum{step="Parser::step",failed="false"} SUM
+parser_step_duration_seconds_count{step="Parser::step",failed="false"} 2
+# HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
+# TYPE metrics_series_overflow_total counter
+metrics_series_overflow_total{metric="parser_token_duration_seconds"} 0
+metrics_series_overflow_total{metric="parser_step_duration_seconds"} 0
+"#
+    );
+    // Not in the global family.
+    assert_eq!(counts("Parser::number"), "");
 }
 
 // ---- recorded durations are real time -----------------------------------------------------
@@ -684,6 +846,41 @@ fn never_instantiated<T: Default>() -> T {
     T::default()
 }
 
+#[instrument_latency(zero = [error])]
+#[allow(dead_code)]
+fn never_looked_up(key: u32) -> AppResult<u32> {
+    Ok(key)
+}
+
+#[instrument_latency(zero = [panic])]
+#[allow(dead_code)]
+fn never_panicked() -> u8 {
+    1
+}
+
+#[instrument_latency(zero = [error, panic])]
+#[allow(dead_code)]
+async fn never_polled() -> Result<(), String> {
+    Ok(())
+}
+
+/// A block's `zero` applies to its methods; a method's own replaces it.
+#[allow(dead_code)]
+struct Guard;
+
+#[instrument_latency(zero = [panic])]
+#[allow(dead_code)]
+impl Guard {
+    fn check(&self) -> bool {
+        true
+    }
+
+    #[instrument_latency(zero = [])]
+    fn relaxed(&self) -> bool {
+        true
+    }
+}
+
 /// The series of one function never called: every bucket at zero.
 fn zero_block(function: &str, results: &[&str]) -> String {
     let mut out = String::new();
@@ -723,17 +920,39 @@ fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
     assert!(text.contains(
         "# HELP function_duration_seconds Wall time of the functions instrumented with #[instrument_latency], by how the call ended\n"
     ));
+    // The outcomes each function can have: `error` for a `Result`, `cancelled` when async.
     assert_eq!(
         lines_of(&text, "never_called"),
-        zero_block("never_called", &["ok", "error", "panic"])
+        zero_block("never_called", &["ok", "error"])
     );
     assert_eq!(
         lines_of(&text, "never_awaited"),
-        zero_block("never_awaited", &["ok", "error", "panic", "cancelled"])
+        zero_block("never_awaited", &["ok", "cancelled"])
     );
     assert_eq!(
         lines_of(&text, "never_instantiated"),
-        zero_block("never_instantiated", &["ok", "error", "panic"])
+        zero_block("never_instantiated", &["ok"])
+    );
+    // And those asked for with `zero = [...]`.
+    assert_eq!(
+        lines_of(&text, "never_looked_up"),
+        zero_block("never_looked_up", &["ok", "error"])
+    );
+    assert_eq!(
+        lines_of(&text, "never_panicked"),
+        zero_block("never_panicked", &["ok", "panic"])
+    );
+    assert_eq!(
+        lines_of(&text, "never_polled"),
+        zero_block("never_polled", &["ok", "error", "panic", "cancelled"])
+    );
+    assert_eq!(
+        lines_of(&text, "Guard::check"),
+        zero_block("Guard::check", &["ok", "panic"])
+    );
+    assert_eq!(
+        lines_of(&text, "Guard::relaxed"),
+        zero_block("Guard::relaxed", &["ok"])
     );
     // Every function of this file, each once, sorted by name (they share the module).
     let functions: Vec<&str> = text
@@ -756,6 +975,8 @@ fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
             "Cache::new",
             "Cache::shared",
             "Depot::fetch",
+            "Guard::check",
+            "Guard::relaxed",
             "Ledger::fetch",
             "Ledger::touch",
             "Slot::get",
@@ -767,7 +988,9 @@ fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
             "crash",
             "custom::name",
             "evens",
+            "find",
             "first_even",
+            "guarded",
             "identity",
             "largest",
             "lookup",
@@ -775,6 +998,9 @@ fn every_instrumented_function_is_exported_at_zero_before_its_first_call() {
             "never_awaited",
             "never_called",
             "never_instantiated",
+            "never_looked_up",
+            "never_panicked",
+            "never_polled",
             "nothing",
             "parse_all",
             "read",
@@ -798,7 +1024,7 @@ fn a_local_registry_can_export_the_family() {
     ));
     assert_eq!(
         lines_of(&text, "never_called"),
-        zero_block("never_called", &["ok", "error", "panic"])
+        zero_block("never_called", &["ok", "error"])
     );
 }
 

@@ -1,7 +1,8 @@
 //! The rustdoc "Latency" section of `#[instrument_latency]`, as `cargo rustdoc` renders it for the
 //! functions of its `latency_docs` module: a documented function and an undocumented one (which gets
 //! it through `#[cfg_attr(doc, doc = ...)]`) each show the p50, p99 and error-ratio PromQL of
-//! their own series, and `histogram = expr` names the expression instead. The PromQL read back
+//! their own series (the quantiles summed `by (function, le)`, and the section says why), and
+//! `histogram = expr` names the expression instead. The PromQL read back
 //! from the HTML is then run against a real Prometheus scraping the global registry while
 //! `lookup` is being called: each query must give a sensible value, so a wrong metric or label
 //! name in the generated text fails here.
@@ -326,9 +327,11 @@ mod check {
             assert_eq!(found.len(), 1, "{function}: one {what} query in {all:#?}");
             found[0].clone()
         };
+        // Summed `by (function, le)`, never across functions: their `le` sets may differ.
         let bucket_quantile = |q: &str, phi: &str| {
-            q.starts_with(&format!("histogram_quantile({phi}, "))
-                && q.contains("rate(function_duration_seconds_bucket{")
+            q.starts_with(&format!(
+                "histogram_quantile({phi}, sum by (function, le) (rate(function_duration_seconds_bucket{{"
+            ))
         };
         Queries {
             p50: only("p50", &|q| bucket_quantile(q, "0.5")),
@@ -354,6 +357,13 @@ mod check {
         let doc = cargo_doc();
 
         let looked_up = checked_queries(&doc, "lookup");
+        let section = text(latency_section(&page(&doc, "lookup"), "lookup"));
+        assert!(
+            section.contains(
+                "summed by (function, le): instrumented functions may have different bucket bounds"
+            ),
+            "lookup: the section does not say why the quantiles keep `function`:\n{section}"
+        );
         // The undocumented function's section came through `#[cfg_attr(doc, doc = ...)]`; the
         // same queries, for its own series.
         let undocumented = checked_queries(&doc, "undocumented");

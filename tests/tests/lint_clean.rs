@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use metrics_core::{
-    instrument_latency, Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue,
-    MetricSet, ResultLabels,
+    instrument_latency, Counter, Family, FloatGauge, FunctionLabels, Gauge, Histogram, LabelSet,
+    LabelValue, MetricSet, ResultLabels,
 };
 
 /// A derived label value.
@@ -101,6 +101,9 @@ pub struct Timed {
     pub run_seconds: Histogram,
     /// Runs by result.
     pub result_seconds: Family<ResultLabels, Histogram>,
+    /// Runs by function, module and result.
+    #[metric(buckets = exponential(1e-6, 2.0, 16))]
+    pub function_seconds: Family<FunctionLabels, Histogram>,
 }
 
 /// Instrumented, returning a `Result` through `?` and an early `return`.
@@ -142,13 +145,33 @@ pub fn by_result(n: u32) -> Option<u32> {
     n.checked_sub(1)
 }
 
+/// Instrumented with buckets of its own, `error` (behind an alias) and `panic` at zero.
+///
+/// # Errors
+/// When `n` is 0.
+#[instrument_latency(buckets = exponential(1e-6, 2.0, 16), zero = [error, panic])]
+pub fn micro(n: u32) -> std::io::Result<u32> {
+    n.checked_sub(1)
+        .ok_or_else(|| std::io::Error::other("zero"))
+}
+
+/// Instrumented with linear buckets, into nothing else.
+#[instrument_latency(buckets = linear(0.1, 0.1, 3))]
+pub fn linear() {}
+
+/// Instrumented, into a family by function.
+#[instrument_latency(histogram = Timed::global().function_seconds)]
+pub async fn by_function(n: u32) -> u32 {
+    n + 2
+}
+
 /// A type with instrumented methods.
 #[derive(Debug, Default)]
 pub struct Service {
     count: u32,
 }
 
-#[instrument_latency]
+#[instrument_latency(buckets = [0.001, 0.01], zero = [panic])]
 impl Service {
     /// Borrowing.
     #[must_use]
@@ -180,10 +203,12 @@ fn lint_clean_instrumented_functions_run() {
     assert_eq!(parse("4"), Ok(4));
     unit();
     let _ = by_result(1);
+    assert_eq!(micro(2).unwrap(), 1);
+    linear();
     let mut s = Service::default();
     *s.bump() += 1;
     assert_eq!(s.count() + s.skipped(), 4);
-    drop((timed(1), s.later(1)));
+    drop((timed(1), s.later(1), by_function(1)));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The item as the expansion sees it, once every rule has passed: the user's syn nodes, kept
 //! whole so their tokens (and spans) are emitted unchanged, and what to do with each function.
 
+use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Expr, Type};
 
@@ -31,8 +32,21 @@ pub struct Function {
     pub name: String,
     /// `histogram = expr`: recorded there rather than in `function_duration_seconds`.
     pub histogram: Option<Expr>,
+    /// `buckets = ...`, evaluated and checked: the bounds of its series in
+    /// `function_duration_seconds` (`None`: the default buckets).
+    pub buckets: Option<Vec<f64>>,
+    /// `zero = [...]`: the outcomes asked for at zero.
+    pub zero: Zero,
     /// `crate = path` on a method, overriding the `impl` block's.
     pub krate: Option<syn::Path>,
+}
+
+/// The outcomes of `zero = [...]`, each with the token that asks for it (where a check left to
+/// the compiler points).
+#[derive(Clone, Copy, Default)]
+pub struct Zero {
+    pub error: Option<Span>,
+    pub panic: Option<Span>,
 }
 
 /// The type of an `impl` block as the `function` label names it: the last path segment

@@ -7,11 +7,17 @@ use darling::FromMeta;
 use proc_macro2::TokenStream;
 use syn::Expr;
 
+use crate::buckets::Buckets;
+
 /// `#[instrument_latency(...)]`.
 #[derive(Default, FromMeta)]
 pub struct Args {
     /// `histogram = expr`: record there instead of `function_duration_seconds`.
     pub histogram: Option<HistogramExpr>,
+    /// `buckets = ...`: the function's own bounds in `function_duration_seconds`.
+    pub buckets: Option<Buckets>,
+    /// `zero = [panic]`: outcomes exported at zero beyond those the function has anyway.
+    pub zero: Option<ZeroList>,
     /// `name = "..."`: the `function` label, instead of the function's name.
     pub name: Option<SpannedValue<String>>,
     /// `skip`: on a method of an instrumented `impl` block, leave it alone.
@@ -30,7 +36,25 @@ impl FromMeta for HistogramExpr {
     }
 }
 
+/// `zero = [...]`, as written: `valid.rs` reads the outcomes and points at a wrong one.
+pub struct ZeroList(pub Expr);
+
+impl FromMeta for ZeroList {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        Ok(ZeroList(expr.clone()))
+    }
+}
+
 impl Args {
+    /// Whether any argument but `skip` is given.
+    pub fn any_but_skip(&self) -> bool {
+        self.histogram.is_some()
+            || self.buckets.is_some()
+            || self.zero.is_some()
+            || self.name.is_some()
+            || self.krate.is_some()
+    }
+
     /// The arguments of the attribute macro itself.
     pub fn parse(args: TokenStream) -> darling::Result<Self> {
         if args.is_empty() {

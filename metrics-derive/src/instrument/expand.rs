@@ -2,7 +2,7 @@
 //! starts a timer, runs the original body (its tokens untouched, so its own errors keep their
 //! lines) in a closure or an async block that `return` and `?` leave, then records the outcome.
 
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::visit_mut::VisitMut;
 use syn::{ReturnType, Type};
@@ -78,7 +78,11 @@ fn body(
     let is_async = sig.asyncness.is_some();
     let timer = Ident::new("__metrics_timer", Span::mixed_site());
     let ret = Ident::new("__metrics_ret", Span::mixed_site());
-    let (callsite, sink) = callsite_and_sink(function, is_async, p);
+    let returns_result = match &sig.output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => is_result(ty),
+    };
+    let (callsite, sink) = callsite_and_sink(function, is_async, returns_result, p);
     let start = quote!(let #timer = #p::Timer::start(#sink, #is_async););
     let ret_ty = match &sig.output {
         ReturnType::Default => quote!(()),
@@ -106,33 +110,92 @@ fn body(
             (&#p::Probe(&#ret)).call_outcome()
         }},
     };
+    let check = error_at_zero(function, p);
     quote! {{
         #callsite
         #start
         let #ret = #run;
+        #check
         #timer.finish(#outcome);
         #ret
     }}
 }
 
-/// The callsite `static` (for the global family) and the sink the timer records into.
+/// `zero = [error]` checked against the returned value `__metrics_ret`, under the `error` the
+/// user wrote: its type must be a `Result`, whatever alias names it.
+fn error_at_zero(function: &Function, p: &TokenStream) -> TokenStream {
+    let Some(span) = function.zero.error else {
+        return TokenStream::new();
+    };
+    // Every token mixed-site, as the body's `__metrics_ret` is (whose local this names), but
+    // located at `error`: an expression joining tokens of two contexts would be reported at the
+    // whole attribute.
+    let at = Span::mixed_site().located_at(span);
+    let value = Ident::new("__metrics_ret", at);
+    respan(quote!(#p::error_at_zero(&#value);), at)
+}
+
+/// Whether a return type is written as a `Result`: `Result<T, E>`, or any path ending in
+/// `Result` (`io::Result<T>`, `fmt::Result`). What the `error` series at zero is decided on: an
+/// alias of another name is only seen by the type checker, at the value (where the outcome is
+/// still read), too late for the link-time callsite.
+fn is_result(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().is_some_and(|s| s.ident == "Result")
+        }
+        Type::Group(g) => is_result(&g.elem),
+        Type::Paren(p) => is_result(&p.elem),
+        _ => false,
+    }
+}
+
+/// The callsite `static` (for the global family) and the sink the timer records into. Its
+/// series at zero: `ok`; `error` for a function returning a `Result` (or asked for); `panic`
+/// when asked for; `cancelled` for an async function.
 fn callsite_and_sink(
     function: &Function,
     is_async: bool,
+    returns_result: bool,
     p: &TokenStream,
 ) -> (TokenStream, TokenStream) {
+    let name = &function.name;
     match &function.histogram {
         None => {
-            let name = &function.name;
+            let outcome = |o: &str| {
+                let o = Ident::new(o, Span::call_site());
+                quote!(#p::CallOutcome::#o)
+            };
+            let mut zero = Vec::new();
+            if returns_result || function.zero.error.is_some() {
+                zero.push(outcome("Error"));
+            }
+            if function.zero.panic.is_some() {
+                zero.push(outcome("Panic"));
+            }
+            if is_async {
+                zero.push(outcome("Cancelled"));
+            }
+            let buckets = match &function.buckets {
+                Some(values) => {
+                    let values = values.iter().map(|v| Literal::f64_suffixed(*v));
+                    quote!(#p::core::option::Option::Some(&[#(#values),*]))
+                }
+                None => quote!(#p::core::option::Option::None),
+            };
             let callsite = quote! {
-                static __METRICS_CALLSITE: #p::Callsite =
-                    #p::Callsite::new(#name, #p::core::module_path!(), #is_async);
+                static __METRICS_CALLSITE: #p::Callsite = #p::Callsite::new(
+                    #name,
+                    #p::core::module_path!(),
+                    &[#(#zero),*],
+                    #buckets,
+                );
                 #p::inventory::submit! { #p::InstrumentedFn(&__METRICS_CALLSITE) }
                 #p::inventory::submit! { #p::FUNCTION_METRICS_ENTRY }
             };
             (callsite, quote!(&__METRICS_CALLSITE))
         }
-        Some(expr) => (TokenStream::new(), histogram_target(expr, p)),
+        Some(expr) => (TokenStream::new(), histogram_target(expr, name, p)),
     }
 }
 
@@ -240,8 +303,9 @@ fn ungroup(expr: &syn::Expr) -> &syn::Expr {
 fn boxed_body(function: &Function, boxed: BoxedFuture<'_>, p: &TokenStream) -> TokenStream {
     let timer = Ident::new("__metrics_timer", Span::mixed_site());
     let ret = Ident::new("__metrics_ret", Span::mixed_site());
-    let (callsite, sink) = callsite_and_sink(function, true, p);
+    let (callsite, sink) = callsite_and_sink(function, true, is_result(boxed.output), p);
     let output = inferred_impl_trait(boxed.output.clone());
+    let check = error_at_zero(function, p);
     // `modifiers` has nothing to print yet (syn's own printer skips it).
     let syn::ExprAsync {
         attrs,
@@ -257,6 +321,7 @@ fn boxed_body(function: &Function, boxed: BoxedFuture<'_>, p: &TokenStream) -> T
         #async_token #capture {
             let #timer = #p::Timer::start(#sink, true);
             let #ret = #p::expect_output::<#output, _>(#async_token #capture #pinned).await;
+            #check
             #timer.finish({
                 #[allow(unused_imports)]
                 use #p::{OtherOutcome as _, ResultOutcome as _};
@@ -314,10 +379,11 @@ fn inferred_impl_trait(mut ty: Type) -> Type {
 
 /// `histogram = expr` checked where it is written: the call's tokens are spanned from the
 /// first to the last token of `expr`, so a type that is not a histogram is reported under it.
-fn histogram_target(expr: &syn::Expr, p: &TokenStream) -> TokenStream {
+/// The function's name and module follow, for labels built from the call.
+fn histogram_target(expr: &syn::Expr, name: &str, p: &TokenStream) -> TokenStream {
     let (first, last) = span_range(expr);
     let mut arg = quote_spanned!(first=> &);
-    arg.extend(quote_spanned!(last=> (#expr)));
+    arg.extend(quote_spanned!(last=> (#expr), #name, #p::core::module_path!()));
     let mut args = Group::new(Delimiter::Parenthesis, arg);
     args.set_span(last);
     let path = respan(quote!(#p::latency_target), first);
@@ -378,11 +444,13 @@ Instrumented with `#[instrument_latency]`: each call's wall time is recorded int
 histogram `function_duration_seconds`, labeled `function=\"{name}\"`, `module=\"{MODULE}\"` \
 and `result`: {results}.\n\
 \n\
-Latency, p50 and p99 over 5 minutes:\n\
+Latency, p50 and p99 over 5 minutes, summed `by (function, le)`: instrumented functions may \
+have different bucket bounds (`buckets = ...`), and a bucket of one function cannot be added to \
+another's:\n\
 \n\
 ```promql\n\
-histogram_quantile(0.5, sum by (le) (rate(function_duration_seconds_bucket{{{selector}}}[5m])))\n\
-histogram_quantile(0.99, sum by (le) (rate(function_duration_seconds_bucket{{{selector}}}[5m])))\n\
+histogram_quantile(0.5, sum by (function, le) (rate(function_duration_seconds_bucket{{{selector}}}[5m])))\n\
+histogram_quantile(0.99, sum by (function, le) (rate(function_duration_seconds_bucket{{{selector}}}[5m])))\n\
 ```\n\
 \n\
 Error ratio over 5 minutes:\n\

@@ -8,14 +8,15 @@ mod valid;
 use proc_macro2::TokenStream;
 
 pub fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed = syn::parse2::<syn::Item>(item.clone()).map_err(darling::Error::from);
+    let parsed = syn::parse2::<syn::Item>(item.clone());
     let result = attr::Args::parse(args)
+        .map_err(syn::Error::from)
         .and_then(|args| valid::validate(args, parsed?))
         .map(expand::expand);
     match result {
         Ok(out) => out,
         Err(e) => {
-            let mut out = e.write_errors();
+            let mut out = e.into_compile_error();
             out.extend(fallback(item));
             out
         }

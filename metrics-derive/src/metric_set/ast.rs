@@ -3,6 +3,7 @@
 use proc_macro2::Span;
 use syn::{GenericArgument, PathArguments, Type};
 
+use crate::buckets::Bounds;
 use crate::rules::MetricKind;
 
 /// A validated `#[derive(MetricSet)]` struct.
@@ -36,13 +37,6 @@ pub struct MetricField<'a> {
     pub family: bool,
     pub buckets: Option<Bounds>,
     pub max_series: Option<usize>,
-}
-
-/// The bounds of `#[metric(buckets = ...)]`, evaluated and checked.
-pub struct Bounds {
-    pub values: Vec<f64>,
-    /// The `buckets = ...` value, where a check left to the compiler (on an alias) points.
-    pub range: (Span, Span),
 }
 
 /// The kind of a field type and whether it is a `Family`, read off the syntax: the last path

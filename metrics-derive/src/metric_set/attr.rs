@@ -1,9 +1,9 @@
 //! The attributes of `#[derive(MetricSet)]`, parsed with darling.
 
 use darling::util::{Flag, SpannedValue};
-use darling::{FromDeriveInput, FromField, FromMeta};
-use syn::Expr;
+use darling::{FromDeriveInput, FromField};
 
+use crate::buckets::Buckets;
 use crate::shape::{Fields, FromData};
 
 /// `#[metric_set(...)]` on the struct.
@@ -31,15 +31,4 @@ pub struct FieldAttrs {
     pub buckets: Option<Buckets>,
     pub max_series: Option<SpannedValue<usize>>,
     pub skip: Flag,
-}
-
-/// `buckets = [0.1, 0.5]`, `buckets = exponential(start, factor, count)` or
-/// `buckets = linear(start, width, count)`, as written: `buckets.rs` evaluates and checks it,
-/// and keeps the syntax to point at the offending bound.
-pub struct Buckets(pub Expr);
-
-impl FromMeta for Buckets {
-    fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        Ok(Buckets(expr.clone()))
-    }
 }

@@ -1,8 +1,7 @@
-//! `#[derive(MetricSet)]`: attributes, rules, bucket evaluation, expansion, fallback.
+//! `#[derive(MetricSet)]`: attributes, rules, expansion, fallback.
 
 mod ast;
 mod attr;
-mod buckets;
 mod expand;
 mod fallback;
 mod valid;

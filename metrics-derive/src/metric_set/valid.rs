@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::ast::{doc_help, syntactic_kind, MetricField, Set};
-use super::attr::{Buckets, FieldAttrs, SetAttrs};
-use super::buckets::bounds;
+use super::attr::{FieldAttrs, SetAttrs};
+use crate::buckets::{bounds, Buckets};
 use crate::errors::Errors;
 use crate::rules::{self, MetricKind, RuleError};
 

@@ -1,13 +1,33 @@
-//! `#[metric(buckets = ...)]` evaluated at compile time: a list of number literals, or
+//! `buckets = ...` evaluated at compile time, for `#[metric(buckets = ...)]` and
+//! `#[instrument_latency(buckets = ...)]` alike: a list of number literals, or
 //! `exponential(start, factor, count)` / `linear(start, width, count)`, checked against the
 //! bucket rules with each mistake at the offending bound or argument.
 
+use darling::FromMeta;
+use proc_macro2::Span;
 use syn::{Expr, ExprLit, Lit, UnOp};
 
-use super::ast::Bounds;
 use crate::errors::Errors;
 use crate::rules;
 use crate::spans::span_range;
+
+/// `buckets = [0.1, 0.5]`, `buckets = exponential(start, factor, count)` or
+/// `buckets = linear(start, width, count)`, as written: [`bounds`] evaluates and checks it, and
+/// keeps the syntax to point at the offending bound.
+pub struct Buckets(pub Expr);
+
+impl FromMeta for Buckets {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        Ok(Buckets(expr.clone()))
+    }
+}
+
+/// The bounds of `buckets = ...`, evaluated and checked.
+pub struct Bounds {
+    pub values: Vec<f64>,
+    /// The `buckets = ...` value, where a check left to the compiler (on an alias) points.
+    pub range: (Span, Span),
+}
 
 /// Evaluates and checks `buckets = ...`; `None` after pushing what is wrong to `errors`.
 pub fn bounds(expr: &Expr, errors: &mut Errors) -> Option<Bounds> {

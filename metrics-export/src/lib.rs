@@ -76,6 +76,8 @@ mod openmetrics;
 pub mod otlp;
 #[cfg(feature = "parse")]
 pub mod parse;
+#[cfg(feature = "protobuf")]
+pub mod protobuf;
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 mod push;
 #[cfg(feature = "pushgateway")]
@@ -92,6 +94,8 @@ pub use negotiate::ExpositionFormat;
 pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "otlp")]
 pub use otlp::Otlp;
+#[cfg(feature = "protobuf")]
+pub use protobuf::{encode_protobuf, write_protobuf, PROTOBUF_CONTENT_TYPE};
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 pub use push::{
     ExportError, Exporter, ExporterHandle, ExporterMetrics, ExporterState, Health, Protocol,

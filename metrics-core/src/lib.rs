@@ -71,8 +71,9 @@ pub use instrument::{
 };
 pub use label::{LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metric::{
-    EncodeHistogram, EncodeLabels, EncodeMetric, LabelEncoder, LabelValueRef, Metric,
-    MetricEncoder, MetricKind, MetricOptions, NoLabels,
+    BucketSpan, EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, EncodeMetric,
+    ExponentialReading, LabelEncoder, LabelValueRef, Metric, MetricEncoder, MetricKind,
+    MetricOptions, NoLabels,
 };
 pub use registry::{
     check, CheckError, Conflict, Declaration, Registry, RegistryEncoder, RegistryError,

@@ -62,7 +62,12 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
         };
         let metric = metric_of(m, |last| {
             quote_spanned! {last=>
-                .build(&#p::MetricOptions { buckets: #buckets, max_series: #max_series })
+                .build(&#p::MetricOptions {
+                    buckets: #buckets,
+                    max_series: #max_series,
+                    schema: #p::core::option::Option::None,
+                    max_buckets: #p::core::option::Option::None,
+                })
             }
         });
         quote!(#f: #metric)

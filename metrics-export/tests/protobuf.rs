@@ -7,11 +7,13 @@
 use std::sync::Arc;
 
 use metrics_core::{
-    Counter, Family, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry,
+    Counter, EncodeExponentialHistogram, EncodeHistogram, EncodeMetric, ExponentialReading, Family,
+    FloatGauge, Gauge, Histogram, LabelEncoder, LabelSet, LabelValue, LabelValueRef, MetricDesc,
+    MetricEncoder, MetricKind, MetricSet, Registry, SetInfo,
 };
 use metrics_export::protobuf::proto::{
-    Bucket, Counter as CounterValue, Gauge as GaugeValue, Histogram as HistogramValue, LabelPair,
-    Metric, MetricFamily, MetricType,
+    Bucket, BucketSpan, Counter as CounterValue, Gauge as GaugeValue, Histogram as HistogramValue,
+    LabelPair, Metric, MetricFamily, MetricType,
 };
 use metrics_export::{encode_protobuf, write_protobuf, PROTOBUF_CONTENT_TYPE};
 use prost::Message as _;
@@ -347,6 +349,199 @@ fn appends_and_handles_long_families() {
     assert_eq!(families.len(), 2, "and the overflow self-metric");
 }
 
+/// An exponential histogram series of fixed content, as any source of such data can hand it
+/// to an encoder.
+struct Fixed(ExponentialReading);
+
+impl EncodeHistogram for Fixed {
+    fn bounds(&self) -> &[f64] {
+        &self.0.bounds
+    }
+    fn bucket_count(&self, index: usize) -> u64 {
+        self.0.classic[index]
+    }
+    fn sum(&self) -> f64 {
+        self.0.sum
+    }
+}
+
+impl EncodeExponentialHistogram for Fixed {
+    fn classic(&self) -> &dyn EncodeHistogram {
+        self
+    }
+    fn read(&self) -> ExponentialReading {
+        self.0.clone()
+    }
+}
+
+/// A set of exponential histograms of fixed content, each one series labeled `case`.
+struct FixedSet(Vec<(&'static str, Fixed)>);
+
+impl EncodeMetric for FixedSet {
+    fn encode(&self, encoder: &mut dyn MetricEncoder) {
+        for (case, histogram) in &self.0 {
+            encoder.exponential_histogram(
+                &|out: &mut dyn LabelEncoder| out.label("case", LabelValueRef::Str(case)),
+                histogram,
+            );
+        }
+    }
+}
+
+impl MetricSet for FixedSet {
+    const INFO: &'static SetInfo = &SetInfo {
+        name: "FixedSet",
+        module: module_path!(),
+        type_id: std::any::TypeId::of::<Self>,
+        metrics: &[MetricDesc {
+            name: "request_duration_seconds",
+            help: "Request duration",
+            unit: Some("seconds"),
+            kind: MetricKind::Histogram,
+            label_names: &["case"],
+            field: "requests",
+        }],
+    };
+
+    fn metric(&self, index: usize) -> Option<&dyn EncodeMetric> {
+        (index == 0).then_some(self as &dyn EncodeMetric)
+    }
+}
+
+fn reading(
+    schema: i32,
+    zero_threshold: f64,
+    zero_count: u64,
+    positive_offset: i32,
+    positive: &[u64],
+    classic: &[u64],
+) -> ExponentialReading {
+    let count = zero_count + positive.iter().sum::<u64>();
+    assert_eq!(count, classic.iter().sum::<u64>());
+    ExponentialReading {
+        schema,
+        zero_threshold,
+        zero_count,
+        positive_offset,
+        positive: positive.to_vec(),
+        bounds: [0.5, 1.0][..classic.len() - 1].to_vec(),
+        classic: classic.to_vec(),
+        count,
+        sum: 12.5,
+        dropped: 0,
+    }
+}
+
+fn span(offset: i32, length: u32) -> BucketSpan {
+    BucketSpan {
+        offset: Some(offset),
+        length: Some(length),
+    }
+}
+
+/// The registry of [`FixedSet`]'s cases, and the histograms they are to be written as.
+fn native_cases() -> (Registry, Vec<(&'static str, HistogramValue)>) {
+    let tiny = 2f64.powi(-128);
+    let native = |schema, zero_threshold, zero_count| HistogramValue {
+        sample_sum: Some(12.5),
+        schema: Some(schema),
+        zero_threshold: Some(zero_threshold),
+        zero_count: Some(zero_count),
+        ..Default::default()
+    };
+    let cases = vec![
+        (
+            "dual",
+            reading(3, tiny, 1, -2, &[3, 0, 0, 1, 0, 0, 0, 5], &[2, 4, 4]),
+            HistogramValue {
+                sample_count: Some(10),
+                bucket: vec![
+                    Bucket {
+                        cumulative_count: Some(2),
+                        upper_bound: Some(0.5),
+                        ..Default::default()
+                    },
+                    Bucket {
+                        cumulative_count: Some(6),
+                        upper_bound: Some(1.0),
+                        ..Default::default()
+                    },
+                ],
+                // A gap of two empty buckets stays in the span; a longer one starts another.
+                positive_span: vec![span(-2, 4), span(3, 1)],
+                positive_delta: vec![3, -3, 0, 1, 4],
+                ..native(3, tiny, 1)
+            },
+        ),
+        (
+            "native only, coarse",
+            reading(-4, 0.0, 0, 70_000, &[u64::MAX >> 1], &[u64::MAX >> 1]),
+            HistogramValue {
+                sample_count: Some(u64::MAX >> 1),
+                positive_span: vec![span(70_000, 1)],
+                positive_delta: vec![i64::MAX],
+                ..native(-4, 0.0, 0)
+            },
+        ),
+        (
+            "only zeros",
+            reading(8, 0.001, 4, 0, &[], &[4]),
+            HistogramValue {
+                sample_count: Some(4),
+                ..native(8, 0.001, 4)
+            },
+        ),
+        (
+            "empty",
+            reading(3, tiny, 0, 0, &[], &[0]),
+            HistogramValue {
+                sample_count: Some(0),
+                ..native(3, tiny, 0)
+            },
+        ),
+        (
+            "empty, no zero bucket",
+            reading(0, 0.0, 0, 0, &[], &[0]),
+            HistogramValue {
+                sample_count: Some(0),
+                // Else it would read as a classic histogram without buckets.
+                positive_span: vec![span(0, 0)],
+                ..native(0, 0.0, 0)
+            },
+        ),
+    ];
+    let registry = Registry::new();
+    let mut want = Vec::new();
+    let mut set = Vec::new();
+    for (case, reading, histogram) in cases {
+        set.push((case, Fixed(reading)));
+        want.push((case, histogram));
+    }
+    registry.register(Arc::new(FixedSet(set)));
+    (registry, want)
+}
+
+#[test]
+fn exponential_histograms_are_native_with_their_classic_buckets() {
+    let (registry, want) = native_cases();
+    let want = MetricFamily {
+        unit: Some("seconds".to_owned()),
+        ..family(
+            "request_duration_seconds",
+            "Request duration",
+            MetricType::Histogram,
+            want.into_iter()
+                .map(|(case, histogram)| Metric {
+                    label: labels(&[("case", case)]),
+                    histogram: Some(histogram),
+                    ..Default::default()
+                })
+                .collect(),
+        )
+    };
+    assert_eq!(decode(&encode_protobuf(&registry)), [want]);
+}
+
 /// The messages of `metrics.proto` (client_model), declared field by field for Google's
 /// protobuf runtime, with the proto2 rules (optional scalars, unpacked repeated scalars).
 /// Reads the length-delimited families on standard input, checks that each is what the runtime
@@ -444,7 +639,9 @@ fn googles_protobuf_runtime_reads_the_same() {
     reference.load_ratio.set(0.25);
     reference.latency_seconds.observe(0.05);
     reference.latency_seconds.observe(5.0);
-    let (ok, output) = tests::tools::python(PYTHON_DECODE, &[], &encode_protobuf(&registry));
+    let mut bytes = encode_protobuf(&registry);
+    write_protobuf(&native_cases().0, &mut bytes);
+    let (ok, output) = tests::tools::python(PYTHON_DECODE, &[], &bytes);
     assert!(ok, "the protobuf runtime disagrees:\n{output}");
     assert_eq!(
         output,
@@ -452,6 +649,7 @@ fn googles_protobuf_runtime_reads_the_same() {
 name: "load_ratio" help: "Load" type: GAUGE metric { gauge { value: 0.25 } }
 name: "latency_seconds" help: "Latency" type: HISTOGRAM metric { histogram { sample_count: 2 sample_sum: 5.05 bucket { cumulative_count: 1 upper_bound: 0.1 } bucket { cumulative_count: 1 upper_bound: 1.0 } } } unit: "seconds"
 name: "metrics_series_overflow_total" help: "Records diverted to an overflow series because their family had reached its series cap" type: COUNTER metric { label { name: "metric" value: "requests_total" } counter { value: 0.0 } }
+name: "request_duration_seconds" help: "Request duration" type: HISTOGRAM metric { label { name: "case" value: "dual" } histogram { sample_count: 10 sample_sum: 12.5 bucket { cumulative_count: 2 upper_bound: 0.5 } bucket { cumulative_count: 6 upper_bound: 1.0 } schema: 3 zero_threshold: 2.938735877055719e-39 zero_count: 1 positive_span { offset: -2 length: 4 } positive_span { offset: 3 length: 1 } positive_delta: 3 positive_delta: -3 positive_delta: 0 positive_delta: 1 positive_delta: 4 } } metric { label { name: "case" value: "native only, coarse" } histogram { sample_count: 9223372036854775807 sample_sum: 12.5 schema: -4 zero_threshold: 0.0 zero_count: 0 positive_span { offset: 70000 length: 1 } positive_delta: 9223372036854775807 } } metric { label { name: "case" value: "only zeros" } histogram { sample_count: 4 sample_sum: 12.5 schema: 8 zero_threshold: 0.001 zero_count: 4 } } metric { label { name: "case" value: "empty" } histogram { sample_count: 0 sample_sum: 12.5 schema: 3 zero_threshold: 2.938735877055719e-39 zero_count: 0 } } metric { label { name: "case" value: "empty, no zero bucket" } histogram { sample_count: 0 sample_sum: 12.5 schema: 0 zero_threshold: 0.0 zero_count: 0 positive_span { offset: 0 length: 0 } } } unit: "seconds"
 "#
     );
 }

@@ -10,6 +10,10 @@
 //! - a gauge, integer or float: type `GAUGE`, the value as a double;
 //! - a histogram: type `HISTOGRAM`, the count, the sum and the cumulative count of each finite
 //!   bucket (the `+Inf` bucket is the count, as the Go client leaves it out too);
+//! - an exponential histogram: a native histogram (type `HISTOGRAM` with the schema, the zero
+//!   bucket's threshold and count, and the positive buckets as spans and count deltas), its
+//!   classic buckets beside them as above, so that a scraper reading only those still has
+//!   them; the text formats show only the classic buckets;
 //! - the help text when there is one and the unit when the metric declares one.
 //!
 //! A family without series (an open-ended family before its first record) is left out. Label
@@ -55,8 +59,8 @@
 pub mod proto;
 
 use metrics_core::{
-    EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
-    MetricKind, Registry, RegistryEncoder,
+    BucketSpan, EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, ExponentialReading,
+    LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder, MetricKind, Registry, RegistryEncoder,
 };
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
 
@@ -106,8 +110,15 @@ const VALUE: u32 = 1;
 const HISTOGRAM_SAMPLE_COUNT: u32 = 1;
 const HISTOGRAM_SAMPLE_SUM: u32 = 2;
 const HISTOGRAM_BUCKET: u32 = 3;
+const HISTOGRAM_SCHEMA: u32 = 5;
+const HISTOGRAM_ZERO_THRESHOLD: u32 = 6;
+const HISTOGRAM_ZERO_COUNT: u32 = 7;
+const HISTOGRAM_POSITIVE_SPAN: u32 = 12;
+const HISTOGRAM_POSITIVE_DELTA: u32 = 13;
 const BUCKET_CUMULATIVE_COUNT: u32 = 1;
 const BUCKET_UPPER_BOUND: u32 = 2;
+const SPAN_OFFSET: u32 = 1;
+const SPAN_LENGTH: u32 = 2;
 
 /// The family being written.
 struct Family {
@@ -224,11 +235,7 @@ impl MetricEncoder for Writer<'_> {
         let mut cumulative = 0u64;
         for (index, &bound) in bounds.iter().enumerate() {
             cumulative = cumulative.wrapping_add(histogram.bucket_count(index));
-            let len = 1 + encoded_len_varint(cumulative) + 1 + 8;
-            encode_key(HISTOGRAM_BUCKET, WireType::LengthDelimited, buckets);
-            encode_varint(len as u64, buckets);
-            varint_field(buckets, BUCKET_CUMULATIVE_COUNT, cumulative);
-            double_field(buckets, BUCKET_UPPER_BOUND, bound);
+            bucket_field(buckets, cumulative, bound);
         }
         let count = cumulative.wrapping_add(histogram.bucket_count(bounds.len()));
         let len = 1 + encoded_len_varint(count) + 1 + 8 + buckets.len();
@@ -238,6 +245,54 @@ impl MetricEncoder for Writer<'_> {
         varint_field(metric, HISTOGRAM_SAMPLE_COUNT, count);
         double_field(metric, HISTOGRAM_SAMPLE_SUM, histogram.sum());
         metric.extend_from_slice(buckets);
+        self.end_series();
+    }
+
+    fn exponential_histogram(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        histogram: &dyn EncodeExponentialHistogram,
+    ) {
+        self.native_histogram(labels, &histogram.read());
+    }
+}
+
+impl Writer<'_> {
+    /// An exponential histogram: its native buckets, and its classic buckets beside them.
+    fn native_histogram(&mut self, labels: &dyn EncodeLabels, reading: &ExponentialReading) {
+        self.begin_series();
+        self.labels(labels);
+        let (spans, deltas) = reading.positive_spans();
+        let value = &mut self.value;
+        value.clear();
+        varint_field(value, HISTOGRAM_SAMPLE_COUNT, reading.count);
+        double_field(value, HISTOGRAM_SAMPLE_SUM, reading.sum);
+        let mut cumulative = 0u64;
+        for (&bound, &count) in reading.bounds.iter().zip(&reading.classic) {
+            cumulative = cumulative.wrapping_add(count);
+            bucket_field(value, cumulative, bound);
+        }
+        sint_field(value, HISTOGRAM_SCHEMA, i64::from(reading.schema));
+        double_field(value, HISTOGRAM_ZERO_THRESHOLD, reading.zero_threshold);
+        varint_field(value, HISTOGRAM_ZERO_COUNT, reading.zero_count);
+        if spans.is_empty() && reading.zero_threshold == 0.0 && reading.zero_count == 0 {
+            // Without observations and with a zero threshold of 0 it would read as a classic
+            // histogram: one span of no bucket says it is native (as the Go client writes it).
+            span_field(
+                value,
+                &BucketSpan {
+                    offset: 0,
+                    length: 0,
+                },
+            );
+        }
+        for span in &spans {
+            span_field(value, span);
+        }
+        for &delta in &deltas {
+            sint_field(value, HISTOGRAM_POSITIVE_DELTA, delta);
+        }
+        message_field(&mut self.metric, METRIC_HISTOGRAM, value);
         self.end_series();
     }
 }
@@ -280,6 +335,37 @@ impl LabelEncoder for LabelWriter<'_> {
         string_field(self.0, LABEL_NAME, name);
         string_field(self.0, LABEL_VALUE, value);
     }
+}
+
+/// A classic bucket: its cumulative count and upper bound.
+fn bucket_field(out: &mut Vec<u8>, cumulative: u64, bound: f64) {
+    let len = 1 + encoded_len_varint(cumulative) + 1 + 8;
+    encode_key(HISTOGRAM_BUCKET, WireType::LengthDelimited, out);
+    encode_varint(len as u64, out);
+    varint_field(out, BUCKET_CUMULATIVE_COUNT, cumulative);
+    double_field(out, BUCKET_UPPER_BOUND, bound);
+}
+
+/// A positive bucket span: its offset and length.
+fn span_field(out: &mut Vec<u8>, span: &BucketSpan) {
+    let offset = zigzag(i64::from(span.offset));
+    let length = u64::from(span.length);
+    let len = 1 + encoded_len_varint(offset) + 1 + encoded_len_varint(length);
+    encode_key(HISTOGRAM_POSITIVE_SPAN, WireType::LengthDelimited, out);
+    encode_varint(len as u64, out);
+    varint_field(out, SPAN_OFFSET, offset);
+    varint_field(out, SPAN_LENGTH, length);
+}
+
+/// A `sint32` or `sint64` field (zigzag-encoded).
+fn sint_field(out: &mut Vec<u8>, field: u32, value: i64) {
+    varint_field(out, field, zigzag(value));
+}
+
+/// Zigzag encoding: small negative numbers as small unsigned ones (`-1` as 1, `1` as 2).
+#[allow(clippy::cast_sign_loss)]
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
 }
 
 /// The encoded length of a string field of a field number below 16 (a one-byte key).

@@ -61,6 +61,10 @@
 //! - HELP escaping: `\` and line feed in 0.0.4; also `"` in OpenMetrics.
 //!
 //! Integer values (counters, gauges, bucket counts, `_count`) are written exactly in both.
+//!
+//! With feature `protobuf` (on by default), `encode_protobuf` writes the Prometheus protobuf
+//! format, the one that carries native histograms; the HTTP endpoint answers with it when the
+//! scraper asks for it ([`ExpositionFormat::negotiate`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -77,7 +81,7 @@ pub mod otlp;
 #[cfg(feature = "parse")]
 pub mod parse;
 #[cfg(feature = "protobuf")]
-pub mod protobuf;
+mod protobuf;
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 mod push;
 #[cfg(feature = "pushgateway")]

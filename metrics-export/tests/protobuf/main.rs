@@ -1,5 +1,5 @@
-//! The Prometheus protobuf exposition format: what the encoder writes, decoded back with the
-//! crate's `prost` messages and compared whole; the exact bytes of a small case; the same bytes
+//! The Prometheus protobuf exposition format: what the encoder writes, decoded back with
+//! `prost` messages of `metrics.proto` (`proto.rs`) and compared whole; the exact bytes of a small case; the same bytes
 //! decoded by Google's own protobuf runtime (the Python package `protobuf`, with the messages of
 //! `metrics.proto` declared in the script); and the format negotiated over HTTP.
 #![cfg(feature = "protobuf")]
@@ -11,12 +11,14 @@ use metrics_core::{
     FloatGauge, Gauge, Histogram, LabelEncoder, LabelSet, LabelValue, LabelValueRef, MetricDesc,
     MetricEncoder, MetricKind, MetricSet, Registry, SetInfo,
 };
-use metrics_export::protobuf::proto::{
+mod proto;
+
+use metrics_export::{encode_protobuf, write_protobuf, PROTOBUF_CONTENT_TYPE};
+use prost::Message as _;
+use proto::{
     Bucket, BucketSpan, Counter as CounterValue, Gauge as GaugeValue, Histogram as HistogramValue,
     LabelPair, Metric, MetricFamily, MetricType,
 };
-use metrics_export::{encode_protobuf, write_protobuf, PROTOBUF_CONTENT_TYPE};
-use prost::Message as _;
 
 /// Every length-delimited family of `bytes`; panics on a malformed or truncated message.
 fn decode(mut bytes: &[u8]) -> Vec<MetricFamily> {

@@ -1,11 +1,12 @@
 //! The messages of the Prometheus protobuf exposition format, `io.prometheus.client` in
 //! `io/prometheus/client/metrics.proto` of `prometheus/client_model`, every field, as
-//! hand-written `prost` 0.14 messages (no build script, no `protoc`), for reading what
-//! [`write_protobuf`](super::write_protobuf) writes (`prost::Message` decodes them).
+//! hand-written `prost` 0.14 messages (no build script, no `protoc`): what the tests decode
+//! `write_protobuf`'s output with. The encoder does not use them (it writes the wire format
+//! directly), so they check it independently.
 //!
 //! The file is `proto2`: a scalar field is an `Option`, `None` when absent, and repeated scalars
-//! are not packed. The answer to a scrape is a sequence of [`MetricFamily`] messages, each
-//! preceded by its length as a varint (`Message::decode_length_delimited` reads one).
+//! are not packed. An exposition is a sequence of [`MetricFamily`] messages, each preceded by
+//! its length as a varint (`Message::decode_length_delimited` reads one).
 
 /// `io.prometheus.client.LabelPair`: one label of a series.
 #[derive(Clone, PartialEq, Eq, Hash, prost::Message)]

@@ -1,62 +1,6 @@
 //! The Prometheus protobuf exposition format (feature `protobuf`): each family as an
-//! `io.prometheus.client.MetricFamily` message ([`proto`]), preceded by its length as a varint.
-//!
-//! It is the only exposition format that carries native histograms, so a Prometheus started
-//! with `--enable-feature=native-histograms` asks for it first; the HTTP endpoint answers with
-//! it when the `Accept` header names it ([`ExpositionFormat::negotiate`](crate::ExpositionFormat::negotiate)).
-//! Every family is in it, with the same names and values as in the text formats:
-//!
-//! - a counter: its full name (ending in `_total`), type `COUNTER`, the value as a double;
-//! - a gauge, integer or float: type `GAUGE`, the value as a double;
-//! - a histogram: type `HISTOGRAM`, the count, the sum and the cumulative count of each finite
-//!   bucket (the `+Inf` bucket is the count, as the Go client leaves it out too);
-//! - an exponential histogram: a native histogram (type `HISTOGRAM` with the schema, the zero
-//!   bucket's threshold and count, and the positive buckets as spans and count deltas), its
-//!   classic buckets beside them as above, so that a scraper reading only those still has
-//!   them; the text formats show only the classic buckets;
-//! - the help text when there is one and the unit when the metric declares one.
-//!
-//! A family without series (an open-ended family before its first record) is left out. Label
-//! values are written as they are, without the escaping of the text formats.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use metrics_core::{Counter, MetricSet, Registry};
-//! use metrics_export::protobuf::proto::{self, MetricType};
-//! use prost::Message as _;
-//!
-//! #[derive(MetricSet)]
-//! #[metric_set(prefix = "worker", global = false)]
-//! struct WorkerMetrics {
-//!     /// Jobs processed
-//!     jobs_total: Counter,
-//! }
-//!
-//! let m = Arc::new(WorkerMetrics::default());
-//! let registry = Registry::new();
-//! registry.register(m.clone());
-//! m.jobs_total.inc_by(3);
-//!
-//! let bytes = metrics_export::encode_protobuf(&registry);
-//! let family = proto::MetricFamily::decode_length_delimited(bytes.as_slice())?;
-//! assert_eq!(family, proto::MetricFamily {
-//!     name: Some("worker_jobs_total".into()),
-//!     help: Some("Jobs processed".into()),
-//!     r#type: Some(MetricType::Counter as i32),
-//!     metric: vec![proto::Metric {
-//!         counter: Some(proto::Counter { value: Some(3.0), ..Default::default() }),
-//!         ..Default::default()
-//!     }],
-//!     unit: None,
-//! });
-//! # Ok::<(), prost::DecodeError>(())
-//! ```
-//!
-//! Like the text encoders, it writes straight into the caller's buffer and allocates nothing per
-//! series: each series is assembled in a small reused buffer, and each family's length is put
-//! in front of it once the family is complete.
-
-pub mod proto;
+//! `io.prometheus.client.MetricFamily` message, preceded by its length as a varint, written
+//! straight into the caller's buffer. What it writes: [`encode_protobuf`].
 
 use metrics_core::{
     BucketSpan, EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, ExponentialReading,
@@ -64,21 +8,67 @@ use metrics_core::{
 };
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
 
-use proto::MetricType;
-
 /// The `Content-Type` of [`encode_protobuf`]'s output: length-delimited `MetricFamily` messages.
 pub const PROTOBUF_CONTENT_TYPE: &str =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
 /// Renders every metric of `registry` in the Prometheus protobuf format: one length-delimited
-/// [`proto::MetricFamily`] per family.
+/// `io.prometheus.client.MetricFamily` message per family (`io/prometheus/client/metrics.proto`
+/// of `prometheus/client_model`).
+///
+/// It is the only exposition format that carries native histograms, so a Prometheus started
+/// with `--enable-feature=native-histograms` asks for it first; the HTTP endpoint answers with
+/// it when the `Accept` header names it
+/// ([`ExpositionFormat::negotiate`](crate::ExpositionFormat::negotiate)). Every family is in it,
+/// with the same names and values as in the text formats:
+///
+/// - a counter: its full name (ending in `_total`), type `COUNTER`, the value as a double;
+/// - a gauge, integer or float: type `GAUGE`, the value as a double;
+/// - a histogram: type `HISTOGRAM`, the count, the sum and the cumulative count of each finite
+///   bucket (the `+Inf` bucket is the count, as the Go client leaves it out too);
+/// - an exponential histogram: a native histogram (type `HISTOGRAM` with the schema, the zero
+///   bucket's threshold and count, and the positive buckets as spans and count deltas), and its
+///   classic buckets beside them as above, for a scraper that reads only those (the text
+///   formats show only the classic buckets);
+/// - the help text when there is one, and the unit when the metric declares one.
+///
+/// A family without series (an open-ended family before its first record) is left out. Label
+/// values are written as they are, without the escaping of the text formats.
+///
+/// ```
+/// use std::sync::Arc;
+/// use metrics_core::{Counter, MetricSet, Registry};
+///
+/// #[derive(MetricSet)]
+/// #[metric_set(prefix = "worker", global = false)]
+/// struct WorkerMetrics {
+///     /// Jobs processed
+///     jobs_total: Counter,
+/// }
+///
+/// let m = Arc::new(WorkerMetrics::default());
+/// let registry = Registry::new();
+/// registry.register(m.clone());
+/// m.jobs_total.inc_by(3);
+///
+/// // The family's length, its name (field 1), help (2), type (3, COUNTER is 0), and its one
+/// // series (4): a counter (3) whose value (1) is the double 3.
+/// let mut want = b"\x32\x0a\x11worker_jobs_total\x12\x0eJobs processed\x18\x00".to_vec();
+/// want.extend_from_slice(b"\x22\x0b\x1a\x09\x09");
+/// want.extend_from_slice(&3.0f64.to_le_bytes());
+/// assert_eq!(metrics_export::encode_protobuf(&registry), want);
+/// ```
+///
+/// Like the text encoders, it allocates nothing per series: each series is assembled in a
+/// small reused buffer, and each family's length is put in front of it once it is complete.
 pub fn encode_protobuf(registry: &Registry) -> Vec<u8> {
     let mut out = Vec::new();
     write_protobuf(registry, &mut out);
     out
 }
 
-/// Appends every metric of `registry` to `out` in the Prometheus protobuf format.
+/// Appends every metric of `registry` to `out` in the Prometheus protobuf format
+/// ([`encode_protobuf`]).
 pub fn write_protobuf(registry: &Registry, out: &mut Vec<u8>) {
     // Room for a series with a few labels and a histogram of a dozen buckets: the buffers grow
     // only for larger series.
@@ -93,6 +83,10 @@ pub fn write_protobuf(registry: &Registry, out: &mut Vec<u8>) {
     writer.finish_family();
 }
 
+// The `MetricType` values of `metrics.proto` that the writer uses.
+const TYPE_COUNTER: u64 = 0;
+const TYPE_GAUGE: u64 = 1;
+const TYPE_HISTOGRAM: u64 = 4;
 // The field numbers of `metrics.proto` that the writer fills.
 const FAMILY_NAME: u32 = 1;
 const FAMILY_HELP: u32 = 2;
@@ -156,11 +150,11 @@ impl Writer<'_> {
                 string_field(self.out, FAMILY_HELP, desc.help);
             }
             let kind = match desc.kind {
-                MetricKind::Counter => MetricType::Counter,
-                MetricKind::Gauge => MetricType::Gauge,
-                MetricKind::Histogram => MetricType::Histogram,
+                MetricKind::Counter => TYPE_COUNTER,
+                MetricKind::Gauge => TYPE_GAUGE,
+                MetricKind::Histogram => TYPE_HISTOGRAM,
             };
-            varint_field(self.out, FAMILY_TYPE, kind as u64);
+            varint_field(self.out, FAMILY_TYPE, kind);
         }
         self.metric.clear();
         self.metric.extend_from_slice(&self.instance);

@@ -57,8 +57,9 @@ impl ExponentialReading {
     /// ```
     /// # let r = metrics_core::ExponentialHistogram::with_resolution(&[1.0], 1, 160).snapshot();
     /// assert_eq!(r.schema, 1);
-    /// assert_eq!(r.bucket_bounds(1), (1.0, std::f64::consts::SQRT_2));
-    /// assert_eq!(r.bucket_bounds(2), (std::f64::consts::SQRT_2, 2.0));
+    /// // √2 as the Go client's table has it, an ulp below `std::f64::consts::SQRT_2`.
+    /// assert_eq!(r.bucket_bounds(1), (1.0, 1.414213562373095));
+    /// assert_eq!(r.bucket_bounds(2), (1.414213562373095, 2.0));
     /// ```
     pub fn bucket_bounds(&self, index: i32) -> (f64, f64) {
         (

@@ -49,6 +49,7 @@ mod counter;
 mod counter_table;
 #[doc(hidden)]
 pub mod escape;
+mod exponential;
 mod family;
 mod gauge;
 mod histogram;
@@ -60,9 +61,11 @@ mod registry;
 pub mod rules;
 mod set;
 mod shard;
+mod stats;
 mod sync;
 
 pub use counter::{Counter, CounterRef};
+pub use exponential::ExponentialHistogram;
 pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
@@ -80,6 +83,7 @@ pub use registry::{
     OVERFLOW_METRIC,
 };
 pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
+pub use stats::LatencyStats;
 
 /// Derives [`MetricSet`](trait@MetricSet) for a struct with named fields, each a metric.
 ///

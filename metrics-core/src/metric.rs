@@ -21,12 +21,12 @@ pub struct MetricOptions {
 /// A metric type that can be a field of a `#[derive(MetricSet)]` struct.
 ///
 /// Implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
-/// [`FloatGauge`](crate::FloatGauge), [`Histogram`](crate::Histogram) and
-/// [`Family`](crate::Family).
+/// [`FloatGauge`](crate::FloatGauge), [`Histogram`](crate::Histogram),
+/// [`ExponentialHistogram`](crate::ExponentialHistogram) and [`Family`](crate::Family).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a metric type",
     label = "not a metric",
-    note = "a `#[derive(MetricSet)]` field is a `Counter`, `Gauge`, `FloatGauge`, `Histogram` or `Family<Labels, _>` of one of them",
+    note = "a `#[derive(MetricSet)]` field is a `Counter`, `Gauge`, `FloatGauge`, `Histogram`, `ExponentialHistogram` or `Family<Labels, _>` of one of them",
     note = "mark a field that is not a metric `#[metric(skip)]`"
 )]
 pub trait Metric: EncodeMetric + Send + Sync + 'static {
@@ -34,6 +34,9 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
     const KIND: MetricKind;
     /// The names of the labels of every series (empty for unlabeled metrics).
     const LABEL_NAMES: &'static [&'static str] = &[];
+    /// Whether its series are exponential histograms, which take `#[metric(schema = N)]` and
+    /// `#[metric(max_buckets = N)]`.
+    const EXPONENTIAL: bool = false;
     /// Builds the metric as the field attributes ask.
     fn build(options: &MetricOptions) -> Self
     where
@@ -114,7 +117,7 @@ pub trait EncodeHistogram {
 /// (fixed `le` bounds, read without allocating) and a reading of both views that agree on the
 /// count.
 ///
-/// `ExponentialHistogram` implements it; so can any other source
+/// [`ExponentialHistogram`](crate::ExponentialHistogram) implements it; so can any other source
 /// of such data.
 ///
 /// ```

@@ -59,8 +59,9 @@ pub const PROTOBUF_CONTENT_TYPE: &str =
 /// assert_eq!(metrics_export::encode_protobuf(&registry), want);
 /// ```
 ///
-/// Like the text encoders, it allocates nothing per series: each series is assembled in a
-/// small reused buffer, and each family's length is put in front of it once it is complete.
+/// Like the text encoders, it allocates nothing per series (but to read an exponential
+/// histogram's buckets): each series is assembled in a small reused buffer, and each family's
+/// length is put in front of it once it is complete.
 pub fn encode_protobuf(registry: &Registry) -> Vec<u8> {
     let mut out = Vec::new();
     write_protobuf(registry, &mut out);

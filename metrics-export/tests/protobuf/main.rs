@@ -1,18 +1,19 @@
 //! The Prometheus protobuf exposition format: what the encoder writes, decoded back with
-//! `prost` messages of `metrics.proto` (`proto.rs`) and compared whole; the exact bytes of a small case; the same bytes
-//! decoded by Google's own protobuf runtime (the Python package `protobuf`, with the messages of
-//! `metrics.proto` declared in the script); and the format negotiated over HTTP.
+//! `prost` messages of `metrics.proto` (`proto.rs`) and compared whole; the exact bytes of a
+//! small case; the same bytes decoded by Google's own protobuf runtime (the Python package
+//! `protobuf`, with the messages of `metrics.proto` declared in the script); and the format
+//! negotiated over HTTP.
 #![cfg(feature = "protobuf")]
+
+mod proto;
 
 use std::sync::Arc;
 
 use metrics_core::{
-    Counter, EncodeExponentialHistogram, EncodeHistogram, EncodeMetric, ExponentialReading, Family,
-    FloatGauge, Gauge, Histogram, LabelEncoder, LabelSet, LabelValue, LabelValueRef, MetricDesc,
-    MetricEncoder, MetricKind, MetricSet, Registry, SetInfo,
+    Counter, EncodeExponentialHistogram, EncodeHistogram, EncodeMetric, ExponentialHistogram,
+    ExponentialReading, Family, FloatGauge, Gauge, Histogram, LabelEncoder, LabelSet, LabelValue,
+    LabelValueRef, MetricDesc, MetricEncoder, MetricKind, MetricSet, Registry, SetInfo,
 };
-mod proto;
-
 use metrics_export::{encode_protobuf, write_protobuf, PROTOBUF_CONTENT_TYPE};
 use prost::Message as _;
 use proto::{
@@ -541,6 +542,56 @@ fn exponential_histograms_are_native_with_their_classic_buckets() {
                 .collect(),
         )
     };
+    assert_eq!(decode(&encode_protobuf(&registry)), [want]);
+}
+
+#[test]
+fn the_exponential_histogram_of_a_derived_set() {
+    #[derive(MetricSet)]
+    #[metric_set(global = false)]
+    struct Api {
+        /// Request duration
+        #[metric(buckets = [1.0, 2.5])]
+        request_duration_seconds: ExponentialHistogram,
+    }
+    let api = Arc::new(Api::default());
+    let registry = Registry::new();
+    registry.register(Arc::clone(&api));
+    for v in [1.0, 2.0, 3.0] {
+        api.request_duration_seconds.observe(v);
+    }
+    // At schema 8, 1 to 3 would span 407 buckets, at 7 204: over the 160 allowed. At schema 6,
+    // 1 is bucket 0 (its upper bound), 2 bucket 64, 3 bucket ⌈64 × log2 3⌉ = 102.
+    let want = family(
+        "request_duration_seconds",
+        "Request duration",
+        MetricType::Histogram,
+        vec![Metric {
+            histogram: Some(HistogramValue {
+                sample_count: Some(3),
+                sample_sum: Some(6.0),
+                bucket: vec![
+                    Bucket {
+                        cumulative_count: Some(1),
+                        upper_bound: Some(1.0),
+                        ..Default::default()
+                    },
+                    Bucket {
+                        cumulative_count: Some(2),
+                        upper_bound: Some(2.5),
+                        ..Default::default()
+                    },
+                ],
+                schema: Some(6),
+                zero_threshold: Some(2f64.powi(-128)),
+                zero_count: Some(0),
+                positive_span: vec![span(0, 1), span(63, 1), span(37, 1)],
+                positive_delta: vec![1, 0, 0],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+    );
     assert_eq!(decode(&encode_protobuf(&registry)), [want]);
 }
 

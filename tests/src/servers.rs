@@ -139,6 +139,23 @@ pub fn prometheus_receiver() -> Server {
     .wait_ready("/-/ready")
 }
 
+/// A Prometheus server that scrapes nothing and receives remote writes at `/api/v1/write`,
+/// native histogram samples included (`--enable-feature=native-histograms`), ready.
+pub fn prometheus_native_receiver() -> Server {
+    spawn("prometheus", "prometheus", |addr, dir| {
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
+        vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address={addr}"),
+            "--web.enable-remote-write-receiver".to_owned(),
+            "--enable-feature=native-histograms".to_owned(),
+        ]
+    })
+    .wait_ready("/-/ready")
+}
+
 /// A VictoriaMetrics server (remote writes at `/api/v1/write`, a Prometheus query API), ready,
 /// answering queries with what it stored without delay or cache.
 pub fn victoria_metrics() -> Server {

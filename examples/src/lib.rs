@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use metrics_core::{Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricSet};
+use metrics_core::{
+    Counter, ExponentialHistogram, Family, Gauge, Histogram, LabelSet, LabelValue, MetricSet,
+};
 
 /// Why a session stopped or a resume started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
@@ -95,6 +97,9 @@ pub struct DaemonMetrics {
     /// Time spent waiting for rate limit backoff
     #[metric(buckets = [1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0])]
     pub wait_duration_seconds: Histogram,
+    /// Duration of requests to the model API, one per session step
+    #[metric(buckets = [1.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0])]
+    pub api_request_duration_seconds: ExponentialHistogram,
 }
 
 /// The recording helpers of the seed's technical notes, typed: reasons and errors are enums,
@@ -108,6 +113,8 @@ pub trait Instrumented {
     fn record_detection(&self, latency: Duration, stop_reason: ResumeReason);
     /// The daemon waited out a rate limit.
     fn record_wait(&self, duration: Duration);
+    /// A request to the model API completed.
+    fn record_api_request(&self, duration: Duration);
 }
 
 impl Instrumented for DaemonMetrics {
@@ -137,6 +144,10 @@ impl Instrumented for DaemonMetrics {
 
     fn record_wait(&self, duration: Duration) {
         self.wait_duration_seconds.observe_duration(duration);
+    }
+
+    fn record_api_request(&self, duration: Duration) {
+        self.api_request_duration_seconds.observe_duration(duration);
     }
 }
 
@@ -190,7 +201,10 @@ pub fn simulate_session(m: &DaemonMetrics, rng: &mut Rng, pause: &mut dyn FnMut(
     #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
     let stop_at = 1 + (rng.next_f64() * steps as f64) as i64;
     for done in 1..=stop_at.min(steps) {
-        pause(Duration::from_secs_f64(5.0 + rng.next_f64() * 25.0));
+        // A step is one request to the model API.
+        let step = Duration::from_secs_f64(5.0 + rng.next_f64() * 25.0);
+        pause(step);
+        m.record_api_request(step);
         m.current_session_steps_completed.set(done);
     }
 

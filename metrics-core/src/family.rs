@@ -122,12 +122,13 @@ impl<M: fmt::Debug> fmt::Debug for SeriesRef<'_, M> {
 /// A single-series metric, which a [`Family`] can hold one of per label set.
 ///
 /// Sealed: implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
-/// [`FloatGauge`](crate::FloatGauge) and [`Histogram`](crate::Histogram), whose layouts the
-/// family's storage knows.
+/// [`FloatGauge`](crate::FloatGauge), [`Histogram`](crate::Histogram) and
+/// [`ExponentialHistogram`](crate::ExponentialHistogram), whose layouts the family's storage
+/// knows.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the series of a `Family`",
     label = "not a single-series metric",
-    note = "a `Family<Labels, M>` holds one `M` per label set: `Counter`, `Gauge`, `FloatGauge` or `Histogram`"
+    note = "a `Family<Labels, M>` holds one `M` per label set: `Counter`, `Gauge`, `FloatGauge`, `Histogram` or `ExponentialHistogram`"
 )]
 pub trait Series: Metric + Sized + sealed::Sealed {
     /// What [`Family::with`] returns: a [`SeriesRef`] that dereferences to the metric, or for
@@ -497,6 +498,7 @@ const fn fixed_len_of<L: LabelSet>() -> usize {
 impl<L: LabelSet, M: Series> Metric for Family<L, M> {
     const KIND: MetricKind = M::KIND;
     const LABEL_NAMES: &'static [&'static str] = L::NAMES;
+    const EXPONENTIAL: bool = M::EXPONENTIAL;
 
     fn build(options: &MetricOptions) -> Self {
         let fixed = M::build_fixed(options, fixed_len_of::<L>());

@@ -13,6 +13,7 @@ use crate::metric::{
 };
 use crate::rules::{self, BucketError};
 use crate::shard::{lines_for, Line, Shard, SHARDS, WORDS_PER_LINE};
+use crate::stats::{self, LatencyStats};
 use crate::sync::{AtomicU64, Ordering};
 
 /// Observations (latencies, sizes) counted into buckets with fixed upper bounds.
@@ -320,7 +321,23 @@ pub struct Bucket {
     pub cumulative_count: u64,
 }
 
-/// A copy of a histogram's state.
+/// A copy of a histogram's state, and the statistics it answers in the process:
+/// [`quantile`](Self::quantile), [`mean`](Self::mean) and [`stats`](Self::stats).
+///
+/// ```
+/// static BOUNDS: [f64; 3] = [0.1, 0.5, 1.0];
+/// let h = metrics_core::Histogram::with_buckets(&BOUNDS);
+/// for v in [0.05, 0.2, 0.3, 0.4, 0.7, 2.0] {
+///     h.observe(v);
+/// }
+/// let s = h.snapshot();
+/// // Rank 0.5 × 6 = 3 is the 2nd of the 3 observations in (0.1, 0.5]: 0.1 + 0.4 × 2/3.
+/// assert_eq!(s.quantile(0.5), 0.1 + 0.4 * (2.0 / 3.0));
+/// assert_eq!(s.quantile(0.99), 1.0); // in `+Inf`: the highest finite bound
+/// assert_eq!(s.mean(), 3.65 / 6.0);
+/// let stats = s.stats();
+/// assert_eq!((stats.count, stats.min, stats.max), (6, 0.0, 1.0));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistogramSnapshot {
     /// Recorded observations; equal to the last bucket's cumulative count.
@@ -331,6 +348,102 @@ pub struct HistogramSnapshot {
     pub buckets: Vec<Bucket>,
     /// Observations dropped because they were `NaN` or negative.
     pub dropped: u64,
+}
+
+impl HistogramSnapshot {
+    /// The `q`-quantile (`0 <= q <= 1`) of the observations, estimated from the buckets exactly
+    /// as PromQL's `histogram_quantile(q, x_bucket)` computes it from the same cumulative counts
+    /// at one instant (not from a `rate`):
+    ///
+    /// - the rank `q × count` is found among the buckets and the answer interpolated linearly
+    ///   within its bucket, the first bucket starting at 0 (or, if its bound is `<= 0`,
+    ///   answering that bound);
+    /// - a rank in the `+Inf` bucket gives the highest finite bound;
+    /// - no observation gives `NaN`; `q < 0` gives `-Inf`, `q > 1` gives `+Inf`, `NaN` gives
+    ///   `NaN`;
+    /// - buckets are sorted by bound, equal bounds merged, and a cumulative count below the
+    ///   one before it raised to it, as Prometheus does for buckets gathered from several
+    ///   series (a snapshot of a [`Histogram`] is already in order).
+    pub fn quantile(&self, q: f64) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let mut buckets = self
+            .buckets
+            .iter()
+            .map(|b| (b.upper_bound, b.cumulative_count as f64))
+            .collect();
+        stats::bucket_quantile(q, &mut buckets)
+    }
+
+    /// The mean of the observations, `sum / count`: exact. `NaN` when there is none.
+    pub fn mean(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let count = self.count as f64;
+        self.sum / count
+    }
+
+    /// Count, mean, min, max, p50, p90, p95, p99 and standard deviation, from this snapshot.
+    ///
+    /// `count` and `mean` are exact, the quantiles are [`quantile`](Self::quantile)'s. `min`
+    /// and `max` are the bounds of the range the non-empty buckets cover: `min` the lower
+    /// bound of the lowest (0 for the first bucket), `max` the upper bound of the highest, or
+    /// when that is the `+Inf` bucket the highest finite bound (as for quantiles), so that
+    /// `min <= p50 <= p90 <= p95 <= p99 <= max`. `stddev` is the population standard deviation
+    /// about the exact mean, each bucket's observations taken at its middle (those of `+Inf`
+    /// at the highest finite bound). See [`LatencyStats`] for why these are estimates.
+    pub fn stats(&self) -> LatencyStats {
+        if self.count == 0 {
+            return LatencyStats::EMPTY;
+        }
+        // (lower bound, upper bound, count) of each bucket, non-cumulative.
+        let mut previous = (0.0, 0u64);
+        let mut highest_finite = 0.0;
+        let buckets: Vec<(f64, f64, u64)> = self
+            .buckets
+            .iter()
+            .map(|b| {
+                let (lower, below) = previous;
+                previous = (b.upper_bound, b.cumulative_count);
+                if b.upper_bound.is_finite() {
+                    highest_finite = b.upper_bound;
+                }
+                (
+                    lower,
+                    b.upper_bound,
+                    b.cumulative_count.saturating_sub(below),
+                )
+            })
+            .collect();
+        let finite = |bound: f64| {
+            if bound.is_finite() {
+                bound
+            } else {
+                highest_finite
+            }
+        };
+        let occupied = || buckets.iter().filter(|b| b.2 > 0);
+        let mean = self.mean();
+        LatencyStats {
+            count: self.count,
+            mean,
+            min: occupied().next().map_or(f64::NAN, |b| finite(b.0)),
+            max: occupied().next_back().map_or(f64::NAN, |b| finite(b.1)),
+            p50: self.quantile(0.5),
+            p90: self.quantile(0.9),
+            p95: self.quantile(0.95),
+            p99: self.quantile(0.99),
+            stddev: stats::bucket_stddev(
+                mean,
+                buckets.iter().map(|&(lower, upper, n)| {
+                    let middle = if upper.is_finite() {
+                        (lower + upper) / 2.0
+                    } else {
+                        highest_finite
+                    };
+                    (middle, n)
+                }),
+            ),
+        }
+    }
 }
 
 /// Records the time since [`Histogram::start_timer`] when dropped.

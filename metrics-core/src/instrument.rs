@@ -459,7 +459,7 @@ impl FunctionSeries {
     fn compact(&self) -> Histogram {
         <Histogram as Series>::build_compact(&MetricOptions {
             buckets: Some(self.bounds),
-            max_series: None,
+            ..MetricOptions::default()
         })
     }
 }

@@ -50,6 +50,7 @@ mod counter;
 mod counter_table;
 #[doc(hidden)]
 pub mod escape;
+mod exponential;
 mod family;
 mod gauge;
 mod histogram;
@@ -61,9 +62,11 @@ mod registry;
 pub mod rules;
 mod set;
 mod shard;
+mod stats;
 mod sync;
 
 pub use counter::{Counter, CounterRef};
+pub use exponential::ExponentialHistogram;
 pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
 pub use gauge::{FloatGauge, Gauge};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
@@ -73,14 +76,16 @@ pub use instrument::{
 };
 pub use label::{LabelSet, LabelValue, OVERFLOW_VALUE};
 pub use metric::{
-    EncodeHistogram, EncodeLabels, EncodeMetric, LabelEncoder, LabelValueRef, Metric,
-    MetricEncoder, MetricKind, MetricOptions, NoLabels,
+    BucketSpan, EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, EncodeMetric,
+    ExponentialReading, LabelEncoder, LabelValueRef, Metric, MetricEncoder, MetricKind,
+    MetricOptions, NoLabels,
 };
 pub use registry::{
     check, CheckError, Conflict, Declaration, Registry, RegistryEncoder, RegistryError,
     OVERFLOW_METRIC,
 };
 pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
+pub use stats::LatencyStats;
 
 /// Derives [`MetricSet`](trait@MetricSet) for a struct with named fields, each a metric.
 ///

@@ -497,6 +497,39 @@ pub fn check_buckets(bounds: &[f64]) -> Result<(), BucketError> {
     Ok(())
 }
 
+/// The coarsest schema of an exponential histogram: one bucket per factor of 2^16.
+pub const MIN_SCHEMA: i64 = -4;
+/// The finest schema of an exponential histogram: 256 buckets per power of two.
+pub const MAX_SCHEMA: i64 = 8;
+/// The most buckets an exponential histogram may be allowed: at schema 8 they span a factor
+/// of 2^256, more than any measurement needs.
+pub const MAX_MAX_BUCKETS: u64 = 65_536;
+
+/// Checks the schema of an exponential histogram: `MIN_SCHEMA..=MAX_SCHEMA`, as Prometheus
+/// native histograms take it.
+pub fn check_schema(schema: i64) -> Result<(), String> {
+    if (MIN_SCHEMA..=MAX_SCHEMA).contains(&schema) {
+        Ok(())
+    } else {
+        Err(format!(
+            "schema {schema} is out of range; exponential histograms take -4 (one bucket per factor of 2^16) to 8 (256 buckets per power of two)"
+        ))
+    }
+}
+
+/// Checks the bucket limit of an exponential histogram: `1..=MAX_MAX_BUCKETS`.
+pub fn check_max_buckets(max_buckets: u64) -> Result<(), String> {
+    if max_buckets == 0 {
+        Err("`max_buckets` must be at least 1".to_owned())
+    } else if max_buckets > MAX_MAX_BUCKETS {
+        Err(format!(
+            "`max_buckets` of {max_buckets} is too large; at most 65536, which span a factor of 2^256 at schema 8"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Rounds to 12 significant digits, so `linear(0.1, 0.1, 3)` gives `0.3`, not `0.30000000000000004`.
 fn round_bound(x: f64) -> f64 {
     let mut s = String::new();
@@ -804,6 +837,28 @@ mod tests {
         assert_eq!(
             claimed_names("x_total", MetricKind::Counter),
             ["x", "x_total", "x_created"]
+        );
+    }
+
+    #[test]
+    fn exponential_resolution() {
+        for schema in -4..=8 {
+            assert_eq!(check_schema(schema), Ok(()));
+        }
+        assert_eq!(
+            check_schema(9).unwrap_err(),
+            "schema 9 is out of range; exponential histograms take -4 (one bucket per factor of 2^16) to 8 (256 buckets per power of two)"
+        );
+        assert!(check_schema(-5).is_err());
+        assert_eq!(check_max_buckets(1), Ok(()));
+        assert_eq!(check_max_buckets(65_536), Ok(()));
+        assert_eq!(
+            check_max_buckets(0).unwrap_err(),
+            "`max_buckets` must be at least 1"
+        );
+        assert_eq!(
+            check_max_buckets(65_537).unwrap_err(),
+            "`max_buckets` of 65537 is too large; at most 65536, which span a factor of 2^256 at schema 8"
         );
     }
 }

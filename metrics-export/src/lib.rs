@@ -61,6 +61,10 @@
 //! - HELP escaping: `\` and line feed in 0.0.4; also `"` in OpenMetrics.
 //!
 //! Integer values (counters, gauges, bucket counts, `_count`) are written exactly in both.
+//!
+//! With feature `protobuf` (on by default), `encode_protobuf` writes the Prometheus protobuf
+//! format, the one that carries native histograms; the HTTP endpoint answers with it when the
+//! scraper asks for it ([`ExpositionFormat::negotiate`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
@@ -80,6 +84,8 @@ pub mod otlp;
 #[cfg(feature = "parse")]
 #[cfg_attr(docsrs, doc(cfg(feature = "parse")))]
 pub mod parse;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 mod push;
 #[cfg(feature = "pushgateway")]
@@ -98,6 +104,8 @@ pub use openmetrics::{encode_openmetrics, write_openmetrics, OPENMETRICS_CONTENT
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::Otlp;
+#[cfg(feature = "protobuf")]
+pub use protobuf::{encode_protobuf, write_protobuf, PROTOBUF_CONTENT_TYPE};
 #[cfg(any(feature = "pushgateway", feature = "remote-write", feature = "otlp"))]
 #[cfg_attr(
     docsrs,

@@ -27,7 +27,7 @@ pub(crate) fn respond<B: From<Vec<u8>>>(
     size_hint: &AtomicUsize,
 ) -> http::Response<B> {
     let format = ExpositionFormat::negotiate(joined(headers, &ACCEPT).as_deref());
-    let mut body = String::with_capacity(size_hint.load(Ordering::Relaxed) + 1024);
+    let mut body = Vec::with_capacity(size_hint.load(Ordering::Relaxed) + 1024);
     format.write(registry, &mut body);
     size_hint.store(body.len(), Ordering::Relaxed);
     let (body, gzipped) = compress(joined(headers, &ACCEPT_ENCODING).as_deref(), body);
@@ -57,25 +57,25 @@ fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
 
 /// The body, gzip-compressed when `accept_encoding` accepts it (feature `gzip`).
 #[cfg(feature = "gzip")]
-fn compress(accept_encoding: Option<&str>, body: String) -> (Vec<u8>, bool) {
+fn compress(accept_encoding: Option<&str>, body: Vec<u8>) -> (Vec<u8>, bool) {
     use std::io::Write as _;
     if !accepts_gzip(accept_encoding) {
-        return (body.into_bytes(), false);
+        return (body, false);
     }
     let mut gz = flate2::write::GzEncoder::new(
         Vec::with_capacity(body.len() / 4 + 64),
         flate2::Compression::fast(),
     );
     // Writing into a `Vec` cannot fail; if it somehow did, the plain body is still right.
-    match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
+    match gz.write_all(&body).and_then(|()| gz.finish()) {
         Ok(compressed) => (compressed, true),
-        Err(_) => (body.into_bytes(), false),
+        Err(_) => (body, false),
     }
 }
 
 #[cfg(not(feature = "gzip"))]
-fn compress(_accept_encoding: Option<&str>, body: String) -> (Vec<u8>, bool) {
-    (body.into_bytes(), false)
+fn compress(_accept_encoding: Option<&str>, body: Vec<u8>) -> (Vec<u8>, bool) {
+    (body, false)
 }
 
 /// Whether an `Accept-Encoding` value accepts gzip: `gzip` (or `x-gzip`) with a weight above

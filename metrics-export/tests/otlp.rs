@@ -295,6 +295,123 @@ fn the_python_opentelemetry_proto_package_decodes_the_request() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// An exponential histogram: an `ExponentialHistogram` data point.
+
+mod service {
+    use metrics_core::{ExponentialHistogram, Family, LabelSet, MetricSet};
+
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+    pub struct RouteLabels {
+        pub route: &'static str,
+    }
+
+    #[derive(MetricSet)]
+    #[metric_set(prefix = "svc", global = false)]
+    pub struct Service {
+        /// Request latency
+        #[metric(schema = 3, buckets = [0.01, 0.1, 1.0], unit = "seconds")]
+        pub request_seconds: ExponentialHistogram,
+        /// Latency by route
+        #[metric(schema = 0, max_buckets = 4)]
+        pub route_seconds: Family<RouteLabels, ExponentialHistogram>,
+    }
+}
+
+/// The observations of `svc_request_seconds`: one in the zero bucket, none near a bucket bound
+/// (so that Python's `log2` finds the same buckets).
+const OBSERVED: [f64; 7] = [0.0, 0.003, 0.02, 0.021, 0.15, 0.7, 3.0];
+
+const PYTHON_EXPONENTIAL: &str = r#"
+import math, sys
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+from opentelemetry.proto.metrics.v1 import metrics_pb2
+req = metrics_service_pb2.ExportMetricsServiceRequest()
+req.ParseFromString(sys.stdin.buffer.read())
+m = {x.name: x for x in req.resource_metrics[0].scope_metrics[0].metrics}
+observed = [float(v) for v in sys.argv[1].split(",")]
+
+h = m["svc_request_seconds"]
+assert h.WhichOneof("data") == "exponential_histogram", h
+assert h.unit == "seconds" and h.description == "Request latency"
+assert h.exponential_histogram.aggregation_temporality == metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
+(p,) = h.exponential_histogram.data_points
+assert p.scale == 3, p.scale
+assert p.zero_threshold == 2.0 ** -128
+assert p.zero_count == sum(1 for v in observed if v <= p.zero_threshold)
+assert p.count == len(observed) and p.HasField("sum") and p.sum == sum(observed)
+assert not p.HasField("min") and not p.HasField("max") and not p.HasField("negative")
+# OTLP: bucket i holds (base^i, base^(i+1)], base = 2^(2^-scale).
+expected = {}
+for v in observed:
+    if v > p.zero_threshold:
+        i = math.ceil(math.log2(v) * 2 ** p.scale) - 1
+        expected[i] = expected.get(i, 0) + 1
+counts = {p.positive.offset + k: n for k, n in enumerate(p.positive.bucket_counts) if n}
+assert counts == expected, (counts, expected)
+assert p.positive.bucket_counts[0] > 0 and p.positive.bucket_counts[-1] > 0
+assert p.zero_count + sum(p.positive.bucket_counts) == p.count
+
+r = m["svc_route_seconds"]
+assert r.WhichOneof("data") == "exponential_histogram"
+points = {tuple((kv.key, kv.value.string_value) for kv in q.attributes): q for q in r.exponential_histogram.data_points}
+a = points[(("route", "/a"),)]
+assert (a.count, a.scale, a.zero_count) == (2, 0, 0), a
+assert (a.positive.offset, list(a.positive.bucket_counts)) == (0, [1, 0, 1]), a.positive
+b = points[(("route", "/b"),)]
+# 1 and 1000 apart: 11 buckets at schema 0, 3 at schema -2: (1/16, 1], (1, 16], (16, 256], (256, 4096].
+assert (b.scale, b.count, b.positive.offset, list(b.positive.bucket_counts)) == (-2, 2, -1, [1, 0, 0, 1]), b
+print("ok")
+"#;
+
+#[test]
+fn an_exponential_histogram_is_an_exponential_histogram_data_point() {
+    let registry = Arc::new(metrics_core::Registry::new());
+    let set = Arc::new(service::Service::default());
+    registry.register(Arc::clone(&set));
+    for v in OBSERVED {
+        set.request_seconds.observe(v);
+    }
+    let route = |route| service::RouteLabels { route };
+    set.route_seconds.with(&route("/a")).observe(1.5); // (1, 2]: bucket 1, OTLP 0
+    set.route_seconds.with(&route("/a")).observe(6.0); // (4, 8]: bucket 3, OTLP 2
+    set.route_seconds.with(&route("/b")).observe(1.0);
+    set.route_seconds.with(&route("/b")).observe(1000.0);
+    let otlp = Otlp::new("http://127.0.0.1:9/", "svc")
+        .unwrap()
+        .registry(registry);
+    let request = otlp.request(now_ns()).unwrap();
+    let metrics = &request.resource_metrics[0].scope_metrics[0].metrics;
+
+    let Some(Data::ExponentialHistogram(h)) = &find(metrics, "svc_request_seconds").data else {
+        panic!("{metrics:#?}")
+    };
+    assert_eq!(h.aggregation_temporality, 2, "cumulative");
+    let [p] = &h.data_points[..] else {
+        panic!("{h:?}")
+    };
+    let reading = set.request_seconds.snapshot();
+    assert_eq!((p.scale, reading.schema), (3, 3));
+    assert_eq!((p.count, p.zero_count), (7, 1));
+    assert_eq!(p.sum, Some(OBSERVED.iter().sum()));
+    assert_eq!(p.zero_threshold, 2f64.powi(-128));
+    let positive = p.positive.as_ref().unwrap();
+    assert_eq!(positive.offset, reading.positive_offset - 1);
+    assert_eq!(positive.bucket_counts, reading.positive);
+    assert_eq!(
+        (p.negative.as_ref(), p.min, p.max, p.flags),
+        (None, None, None, 0)
+    );
+
+    let (ok, output) = python(
+        PYTHON_EXPONENTIAL,
+        &[&OBSERVED.map(|v| v.to_string()).join(",")],
+        &request.encode_to_vec(),
+    );
+    assert!(ok, "opentelemetry-proto disagrees:\n{output}");
+    assert_eq!(output, "ok\n");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Failures.
 
 #[test]

@@ -94,6 +94,16 @@ fn spawn(
 /// A Prometheus server scraping `target` every second. It returns at once: wait for the first
 /// scrape with [`eventually`] (`up` is 1).
 pub fn prometheus(target: SocketAddr) -> Server {
+    prometheus_with_flags(target, &[])
+}
+
+/// [`prometheus`] with native histograms (`--enable-feature=native-histograms`): it asks for
+/// the protobuf format first.
+pub fn prometheus_native_histograms(target: SocketAddr) -> Server {
+    prometheus_with_flags(target, &["--enable-feature=native-histograms"])
+}
+
+fn prometheus_with_flags(target: SocketAddr, flags: &[&str]) -> Server {
     spawn("prometheus", "prometheus", |addr, dir| {
         let config = dir.join("prometheus.yml");
         std::fs::write(
@@ -103,11 +113,13 @@ pub fn prometheus(target: SocketAddr) -> Server {
             ),
         )
         .unwrap();
-        vec![
+        let mut args = vec![
             format!("--config.file={}", config.display()),
             format!("--storage.tsdb.path={}", dir.join("data").display()),
             format!("--web.listen-address={addr}"),
-        ]
+        ];
+        args.extend(flags.iter().map(|flag| (*flag).to_owned()));
+        args
     })
 }
 
@@ -122,6 +134,23 @@ pub fn prometheus_receiver() -> Server {
             format!("--storage.tsdb.path={}", dir.join("data").display()),
             format!("--web.listen-address={addr}"),
             "--web.enable-remote-write-receiver".to_owned(),
+        ]
+    })
+    .wait_ready("/-/ready")
+}
+
+/// A Prometheus server that scrapes nothing and receives remote writes at `/api/v1/write`,
+/// native histogram samples included (`--enable-feature=native-histograms`), ready.
+pub fn prometheus_native_receiver() -> Server {
+    spawn("prometheus", "prometheus", |addr, dir| {
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
+        vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address={addr}"),
+            "--web.enable-remote-write-receiver".to_owned(),
+            "--enable-feature=native-histograms".to_owned(),
         ]
     })
     .wait_ready("/-/ready")
@@ -172,12 +201,20 @@ fn encode(query: &str) -> String {
 /// The value of an instant query's single result (Prometheus query API, which VictoriaMetrics
 /// also serves), `None` while it has none.
 pub fn query(server: &Server, promql: &str) -> Option<f64> {
-    let reply = http::try_get(
-        server.addr,
-        &format!("/api/v1/query?query={}", encode(promql)),
-        None,
+    query_path(server, &format!("/api/v1/query?query={}", encode(promql)))
+}
+
+/// [`query`] evaluated at `time` (seconds since the Unix epoch), so that several queries read
+/// the same scrapes.
+pub fn query_at(server: &Server, promql: &str, time: f64) -> Option<f64> {
+    query_path(
+        server,
+        &format!("/api/v1/query?query={}&time={time:.3}", encode(promql)),
     )
-    .ok()?;
+}
+
+fn query_path(server: &Server, path: &str) -> Option<f64> {
+    let reply = http::try_get(server.addr, path, None).ok()?;
     if !answered_ok(&reply) {
         return None;
     }

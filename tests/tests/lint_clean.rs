@@ -41,6 +41,9 @@ pub struct NameLabels {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
 pub struct NoLabels {}
 
+/// An alias the derive cannot read the type of.
+pub type PhaseSeconds = Family<PhaseLabels, metrics_core::ExponentialHistogram>;
+
 /// Every kind of field.
 #[derive(MetricSet)]
 #[metric_set(prefix = "lint")]
@@ -59,6 +62,12 @@ pub struct LintMetrics {
     /// A histogram.
     #[metric(buckets = linear(1.0, 1.0, 3), unit = "seconds")]
     pub wait_seconds: Histogram,
+    /// An exponential histogram.
+    #[metric(schema = -1, max_buckets = 40)]
+    pub service_seconds: metrics_core::ExponentialHistogram,
+    /// A family of them, through an alias.
+    #[metric(max_buckets = 20)]
+    pub phase_seconds: PhaseSeconds,
     /// Skipped.
     #[metric(skip)]
     pub note: String,

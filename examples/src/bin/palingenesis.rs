@@ -13,7 +13,9 @@
 //! ```
 //!
 //! The metrics are served at `/metrics` and `/api/v1/metrics` (the path of the seed), in the
-//! format the scraper's `Accept` header asks for.
+//! format the scraper's `Accept` header asks for: a Prometheus started with
+//! `--enable-feature=native-histograms` gets the protobuf format, and with it
+//! `palingenesis_api_request_duration_seconds` as a native histogram.
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -37,6 +37,14 @@ pub struct MetricField<'a> {
     pub family: bool,
     pub buckets: Option<Bounds>,
     pub max_series: Option<usize>,
+    /// `schema = N` of an exponential histogram, checked.
+    pub schema: Option<i8>,
+    /// `max_buckets = N` of an exponential histogram, checked.
+    pub max_buckets: Option<usize>,
+    /// Where the values of `schema = N` and `max_buckets = N` are written, for the checks left
+    /// to the compiler (on an alias).
+    pub schema_range: Option<(Span, Span)>,
+    pub max_buckets_range: Option<(Span, Span)>,
 }
 
 /// The kind of a field type and whether it is a `Family`, read off the syntax: the last path
@@ -54,7 +62,7 @@ pub fn syntactic_kind(ty: &Type) -> Option<(MetricKind, bool)> {
     match last.ident.to_string().as_str() {
         "Counter" => Some((MetricKind::Counter, false)),
         "Gauge" | "FloatGauge" => Some((MetricKind::Gauge, false)),
-        "Histogram" => Some((MetricKind::Histogram, false)),
+        "Histogram" | "ExponentialHistogram" => Some((MetricKind::Histogram, false)),
         "Family" => {
             let PathArguments::AngleBracketed(args) = &last.arguments else {
                 return None;
@@ -65,6 +73,34 @@ pub fn syntactic_kind(ty: &Type) -> Option<(MetricKind, bool)> {
             });
             let (kind, nested) = syntactic_kind(inner.clone().nth(1)?)?;
             (!nested).then_some((kind, true))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a field type is an exponential histogram (or a `Family` of them), read off the syntax
+/// as [`syntactic_kind`] reads the kind: `None` when the syntax does not show it.
+pub fn syntactic_exponential(ty: &Type) -> Option<bool> {
+    let Type::Path(path) = ty else {
+        return match ty {
+            Type::Group(g) => syntactic_exponential(&g.elem),
+            Type::Paren(p) => syntactic_exponential(&p.elem),
+            _ => None,
+        };
+    };
+    let last = path.path.segments.last()?;
+    match last.ident.to_string().as_str() {
+        "ExponentialHistogram" => Some(true),
+        "Counter" | "Gauge" | "FloatGauge" | "Histogram" => Some(false),
+        "Family" => {
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let mut inner = args.args.iter().filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t),
+                _ => None,
+            });
+            syntactic_exponential(inner.nth(1)?)
         }
         _ => None,
     }

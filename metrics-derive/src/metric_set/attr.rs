@@ -1,7 +1,8 @@
 //! The attributes of `#[derive(MetricSet)]`, parsed with darling.
 
 use darling::util::{Flag, SpannedValue};
-use darling::{FromDeriveInput, FromField};
+use darling::{FromDeriveInput, FromField, FromMeta};
+use syn::Expr;
 
 use crate::buckets::Buckets;
 use crate::shape::{Fields, FromData};
@@ -30,5 +31,42 @@ pub struct FieldAttrs {
     pub unit: Option<SpannedValue<String>>,
     pub buckets: Option<Buckets>,
     pub max_series: Option<SpannedValue<usize>>,
+    pub schema: Option<Integer>,
+    pub max_buckets: Option<Integer>,
     pub skip: Flag,
+}
+
+/// An integer literal, negative ones too (`schema = -2`, which darling's integers refuse), with
+/// the value as written, where errors point.
+pub struct Integer {
+    pub value: i64,
+    pub expr: Expr,
+}
+
+impl FromMeta for Integer {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        let (negative, literal) = match expr {
+            Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Neg(_),
+                expr,
+                ..
+            }) => (true, &**expr),
+            other => (false, other),
+        };
+        let value = match literal {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) => int.base10_parse::<i64>().map_err(darling::Error::from)?,
+            _ => {
+                return Err(
+                    darling::Error::custom("expected an integer, such as `3`").with_span(expr)
+                )
+            }
+        };
+        Ok(Integer {
+            value: if negative { -value } else { value },
+            expr: expr.clone(),
+        })
+    }
 }

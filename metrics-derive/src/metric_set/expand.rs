@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::ast::{MetricField, Set};
+use super::ast::{syntactic_exponential, MetricField, Set};
 use super::valid::{guessed_kind, unprefixed};
 use crate::paths;
 use crate::rules::{self, MetricKind};
@@ -60,9 +60,22 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             Some(n) => quote!(#p::core::option::Option::Some(#n)),
             None => quote!(#p::core::option::Option::None),
         };
+        let schema = match m.schema {
+            Some(n) => quote!(#p::core::option::Option::Some(#n)),
+            None => quote!(#p::core::option::Option::None),
+        };
+        let max_buckets = match m.max_buckets {
+            Some(n) => quote!(#p::core::option::Option::Some(#n)),
+            None => quote!(#p::core::option::Option::None),
+        };
         let metric = metric_of(m, |last| {
             quote_spanned! {last=>
-                .build(&#p::MetricOptions { buckets: #buckets, max_series: #max_series })
+                .build(&#p::MetricOptions {
+                    buckets: #buckets,
+                    max_series: #max_series,
+                    schema: #schema,
+                    max_buckets: #max_buckets,
+                })
             }
         });
         quote!(#f: #metric)
@@ -176,6 +189,9 @@ fn metric_helper(p: &TokenStream) -> TokenStream {
         struct __Metric<M> {
             kind: #p::MetricKind,
             label_names: &'static [&'static #p::core::primitive::str],
+            // Read only by the checks of `schema` and `max_buckets` on a type alias.
+            #[allow(dead_code)]
+            exponential: #p::core::primitive::bool,
             build: fn(&#p::MetricOptions) -> M,
             erase: fn(&M) -> &dyn #p::EncodeMetric,
         }
@@ -184,6 +200,7 @@ fn metric_helper(p: &TokenStream) -> TokenStream {
             __Metric {
                 kind: M::KIND,
                 label_names: M::LABEL_NAMES,
+                exponential: M::EXPONENTIAL,
                 build: M::build,
                 erase: #p::as_encode_metric::<M>,
             }
@@ -285,6 +302,24 @@ fn field_checks(m: &MetricField<'_>, prefix: Option<&str>, p: &TokenStream) -> T
                 ),
             );
             checks.extend(quote!(if !#kind.is_histogram() { #panic }));
+        }
+    }
+    if syntactic_exponential(m.ty).is_none() {
+        let exponential = metric_of(m, |last| quote_spanned!(last=> .exponential));
+        for (key, range) in [
+            ("schema", m.schema_range),
+            ("max_buckets", m.max_buckets_range),
+        ] {
+            if let Some(range) = range {
+                let panic = panic(
+                    range,
+                    format!(
+                        "`#[metric({key} = ...)]` is only allowed on exponential histogram fields; the type of `{}` is not an exponential histogram",
+                        m.ident
+                    ),
+                );
+                checks.extend(quote!(if !#exponential { #panic }));
+            }
         }
     }
     if m.kind.is_none() || (m.kind == Some(MetricKind::Histogram) && m.family) {

@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
-use super::ast::{doc_help, syntactic_kind, MetricField, Set};
-use super::attr::{FieldAttrs, SetAttrs};
+use super::ast::{doc_help, syntactic_exponential, syntactic_kind, MetricField, Set};
+use super::attr::{FieldAttrs, Integer, SetAttrs};
 use crate::buckets::{bounds, Buckets};
 use crate::errors::Errors;
 use crate::rules::{self, MetricKind, RuleError};
+use crate::spans::span_range;
 
 /// The kind used for name rules when the type does not show it: `_total` names are counters.
 pub fn guessed_kind(name: &str) -> MetricKind {
@@ -189,6 +190,29 @@ fn validate_field<'a>(
         }
     }
 
+    let exponential = syntactic_exponential(&field.ty);
+    let schema = resolution(
+        field.schema.as_ref(),
+        "schema",
+        exponential,
+        ident,
+        kind,
+        |v| rules::check_schema(v).map(|()| i8::try_from(v).expect("checked range")),
+        &mut field_errors,
+    );
+    let max_buckets = resolution(
+        field.max_buckets.as_ref(),
+        "max_buckets",
+        exponential,
+        ident,
+        kind,
+        |v| {
+            let n = u64::try_from(v).unwrap_or(0);
+            rules::check_max_buckets(n).map(|()| usize::try_from(n).expect("checked range"))
+        },
+        &mut field_errors,
+    );
+
     match field_errors.finish_with(()) {
         Err(e) => {
             errors.push(e);
@@ -205,6 +229,45 @@ fn validate_field<'a>(
             family: matches!(syntactic, Some((_, true))),
             buckets,
             max_series: field.max_series.as_ref().map(|m| **m),
+            schema,
+            max_buckets,
+            schema_range: field.schema.as_ref().map(|s| span_range(&s.expr)),
+            max_buckets_range: field.max_buckets.as_ref().map(|m| span_range(&m.expr)),
         }),
+    }
+}
+
+/// `schema = N` or `max_buckets = N` (`key`), checked by `check`: only on an exponential
+/// histogram field (when the type shows whether it is one; else the expansion checks it).
+fn resolution<T>(
+    value: Option<&Integer>,
+    key: &str,
+    exponential: Option<bool>,
+    ident: &syn::Ident,
+    kind: Option<MetricKind>,
+    check: impl FnOnce(i64) -> Result<T, String>,
+    errors: &mut Errors,
+) -> Option<T> {
+    let value = value?;
+    if exponential == Some(false) {
+        let what = match kind {
+            Some(MetricKind::Histogram) => {
+                "a classic histogram: declare it `ExponentialHistogram`".to_owned()
+            }
+            Some(k) => format!("a {}", k.as_str()),
+            None => "not an exponential histogram".to_owned(),
+        };
+        errors.spanned(
+            &value.expr,
+            format!("`#[metric({key} = ...)]` is only allowed on exponential histogram fields; `{ident}` is {what}"),
+        );
+        return None;
+    }
+    match check(value.value) {
+        Ok(v) => Some(v),
+        Err(message) => {
+            errors.spanned(&value.expr, message);
+            None
+        }
     }
 }

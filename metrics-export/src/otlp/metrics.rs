@@ -5,17 +5,22 @@
 //!   as OTLP-to-Prometheus translators add `_total` back);
 //! - gauge: a [`Gauge`], `as_int` points for integer gauges, `as_double` for float gauges;
 //! - histogram: a cumulative [`Histogram`]: explicit bounds, per-bucket (not cumulative) counts
-//!   ending with the `+Inf` bucket, count and sum.
+//!   ending with the `+Inf` bucket, count and sum;
+//! - exponential histogram: a cumulative [`ExponentialHistogram`]: scale (the schema), zero
+//!   threshold and count, the positive buckets (OTLP numbers bucket `(base^i, base^(i+1)]` `i`,
+//!   which Prometheus numbers `i + 1`: the offset is one less), count and sum. Its classic
+//!   buckets are not sent: the exponential ones say more.
 //!
 //! Attributes: the instance labels, then the series' own labels, every value a string.
 
 use metrics_core::{
-    EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
-    MetricKind, Registry, RegistryEncoder,
+    EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef,
+    MetricDesc, MetricEncoder, MetricKind, Registry, RegistryEncoder,
 };
 
 use super::proto::{
-    metric::Data, number_data_point::Value, AggregationTemporality, Gauge, Histogram,
+    exponential_histogram_data_point::Buckets, metric::Data, number_data_point::Value,
+    AggregationTemporality, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram,
     HistogramDataPoint, KeyValue, Metric, NumberDataPoint, Sum,
 };
 
@@ -43,6 +48,7 @@ pub(crate) fn points(metric: &Metric) -> usize {
         Some(Data::Gauge(g)) => g.data_points.len(),
         Some(Data::Sum(s)) => s.data_points.len(),
         Some(Data::Histogram(h)) => h.data_points.len(),
+        Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
         None => 0,
     }
 }
@@ -119,6 +125,47 @@ impl MetricEncoder for MetricWriter {
             explicit_bounds: histogram.bounds().to_vec(),
         };
         if let Some(Data::Histogram(h)) = self.metrics.last_mut().and_then(|m| m.data.as_mut()) {
+            h.data_points.push(point);
+        }
+    }
+
+    fn exponential_histogram(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        histogram: &dyn EncodeExponentialHistogram,
+    ) {
+        let reading = histogram.read();
+        let point = ExponentialHistogramDataPoint {
+            attributes: self.attributes(labels),
+            start_time_unix_nano: self.start_time_unix_nano,
+            time_unix_nano: self.time_unix_nano,
+            count: reading.count,
+            sum: Some(reading.sum),
+            scale: reading.schema,
+            zero_count: reading.zero_count,
+            positive: Some(Buckets {
+                offset: reading.positive_offset - 1,
+                bucket_counts: reading.positive,
+            }),
+            negative: None,
+            flags: 0,
+            min: None,
+            max: None,
+            zero_threshold: reading.zero_threshold,
+        };
+        let Some(data) = self.metrics.last_mut().and_then(|m| m.data.as_mut()) else {
+            return;
+        };
+        // The family was opened as a histogram: its series are exponential ones.
+        if let Data::Histogram(h) = data {
+            if h.data_points.is_empty() {
+                *data = Data::ExponentialHistogram(ExponentialHistogram {
+                    data_points: Vec::new(),
+                    aggregation_temporality: h.aggregation_temporality,
+                });
+            }
+        }
+        if let Data::ExponentialHistogram(h) = data {
             h.data_points.push(point);
         }
     }

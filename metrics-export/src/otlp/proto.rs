@@ -73,7 +73,7 @@ pub struct Metric {
     #[prost(string, tag = "3")]
     pub unit: String,
     /// The data points and their kind.
-    #[prost(oneof = "metric::Data", tags = "5, 7, 9")]
+    #[prost(oneof = "metric::Data", tags = "5, 7, 9, 10")]
     pub data: Option<metric::Data>,
 }
 
@@ -91,6 +91,9 @@ pub mod metric {
         /// An explicit-bucket histogram.
         #[prost(message, tag = "9")]
         Histogram(super::Histogram),
+        /// An exponential histogram.
+        #[prost(message, tag = "10")]
+        ExponentialHistogram(super::ExponentialHistogram),
     }
 }
 
@@ -194,6 +197,77 @@ pub struct HistogramDataPoint {
     /// The upper bounds (inclusive) of the finite buckets.
     #[prost(double, repeated, tag = "7")]
     pub explicit_bounds: Vec<f64>,
+}
+
+/// `opentelemetry.proto.metrics.v1.ExponentialHistogram`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ExponentialHistogram {
+    /// One point per series.
+    #[prost(message, repeated, tag = "1")]
+    pub data_points: Vec<ExponentialHistogramDataPoint>,
+    /// An [`AggregationTemporality`] (always cumulative here).
+    #[prost(enumeration = "AggregationTemporality", tag = "2")]
+    pub aggregation_temporality: i32,
+}
+
+/// `opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint`: buckets at powers of
+/// `2^(2^-scale)`, bucket `i` holding `(base^i, base^(i+1)]`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ExponentialHistogramDataPoint {
+    /// The series' labels (instance labels, then its own).
+    #[prost(message, repeated, tag = "1")]
+    pub attributes: Vec<KeyValue>,
+    /// Nanoseconds since the Unix epoch: when the cumulative counts started.
+    #[prost(fixed64, tag = "2")]
+    pub start_time_unix_nano: u64,
+    /// Nanoseconds since the Unix epoch: when the histogram was read.
+    #[prost(fixed64, tag = "3")]
+    pub time_unix_nano: u64,
+    /// The number of observations: `zero_count` plus the bucket counts.
+    #[prost(fixed64, tag = "4")]
+    pub count: u64,
+    /// The sum of the observations.
+    #[prost(double, optional, tag = "5")]
+    pub sum: Option<f64>,
+    /// The resolution: `2^scale` buckets per power of two (a Prometheus native histogram's
+    /// schema).
+    #[prost(sint32, tag = "6")]
+    pub scale: i32,
+    /// Observations in `[-zero_threshold, zero_threshold]`.
+    #[prost(fixed64, tag = "7")]
+    pub zero_count: u64,
+    /// The buckets of the positive observations.
+    #[prost(message, optional, tag = "8")]
+    pub positive: Option<exponential_histogram_data_point::Buckets>,
+    /// The buckets of the negative observations (none here: they are dropped).
+    #[prost(message, optional, tag = "9")]
+    pub negative: Option<exponential_histogram_data_point::Buckets>,
+    /// `DataPointFlags` (none here).
+    #[prost(uint32, tag = "10")]
+    pub flags: u32,
+    /// The smallest observation (not sent: not tracked).
+    #[prost(double, optional, tag = "12")]
+    pub min: Option<f64>,
+    /// The largest observation (not sent: not tracked).
+    #[prost(double, optional, tag = "13")]
+    pub max: Option<f64>,
+    /// The upper bound of the zero bucket.
+    #[prost(double, tag = "14")]
+    pub zero_threshold: f64,
+}
+
+/// The nested messages of [`ExponentialHistogramDataPoint`].
+pub mod exponential_histogram_data_point {
+    /// Consecutive buckets: `bucket_counts[k]` is bucket `offset + k`.
+    #[derive(Clone, PartialEq, Eq, prost::Message)]
+    pub struct Buckets {
+        /// The index of the first bucket.
+        #[prost(sint32, tag = "1")]
+        pub offset: i32,
+        /// The observations per bucket, not cumulative.
+        #[prost(uint64, repeated, tag = "2")]
+        pub bucket_counts: Vec<u64>,
+    }
 }
 
 /// `opentelemetry.proto.common.v1.KeyValue`.

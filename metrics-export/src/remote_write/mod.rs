@@ -66,6 +66,8 @@ pub struct RemoteWrite {
     queue: Mutex<VecDeque<Pending>>,
     /// Held by the export that sends the queue: one sender at a time, oldest request first.
     sending: Mutex<()>,
+    /// Whether exponential histograms send a native histogram sample too.
+    native_histograms: bool,
 }
 
 /// A compressed write request waiting to be sent.
@@ -107,7 +109,20 @@ impl RemoteWrite {
             capacity: 16,
             queue: Mutex::new(VecDeque::new()),
             sending: Mutex::new(()),
+            native_histograms: false,
         })
+    }
+
+    /// Whether each [`ExponentialHistogram`](metrics_core::ExponentialHistogram) series also
+    /// sends a native histogram sample (the `histograms` field of Remote Write 1.0), in a
+    /// series named after the family, beside its classic `_bucket`, `_sum` and `_count`
+    /// series (which it always sends). Off by default: Prometheus before 3.0 refuses a whole
+    /// request holding one unless started with `--enable-feature=native-histograms`, and
+    /// VictoriaMetrics ignores them.
+    #[must_use]
+    pub fn native_histograms(mut self, send: bool) -> Self {
+        self.native_histograms = send;
+        self
     }
 
     push_settings!("10");
@@ -133,7 +148,7 @@ impl RemoteWrite {
     pub fn write_request(&self, timestamp_ms: i64) -> Result<WriteRequest, PushError> {
         let registry = self.client.exported_registry()?;
         Ok(WriteRequest {
-            timeseries: series::snapshot(registry, timestamp_ms),
+            timeseries: series::snapshot(registry, timestamp_ms, self.native_histograms),
         })
     }
 
@@ -146,7 +161,7 @@ impl RemoteWrite {
         let samples: u64 = request
             .timeseries
             .iter()
-            .map(|s| s.samples.len() as u64)
+            .map(|s| (s.samples.len() + s.histograms.len()) as u64)
             .sum();
         if samples == 0 {
             return Ok(());

@@ -1,22 +1,30 @@
 //! A registry snapshot as Remote Write series: the same names and labels as the text format
 //! 0.0.4 (a counter's name ends in `_total`; a histogram gives `_bucket` series with a cumulative
 //! count per `le`, then `_sum` and `_count`), labels sorted by name with `__name__` among them.
+//! An exponential histogram gives its classic series, and when asked a native histogram sample
+//! too, in a series named after the family.
 
 use metrics_core::{
-    EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef, MetricDesc, MetricEncoder,
-    Registry, RegistryEncoder,
+    EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, LabelEncoder, LabelValueRef,
+    MetricDesc, MetricEncoder, Registry, RegistryEncoder,
 };
 
-use super::proto::{Label, Sample, TimeSeries};
+use super::proto::{histogram, BucketSpan, Histogram, Label, Sample, TimeSeries};
 use crate::number::write_go_float;
 
-/// Every series of `registry`, one sample each at `timestamp_ms`.
-pub(crate) fn snapshot(registry: &Registry, timestamp_ms: i64) -> Vec<TimeSeries> {
+/// Every series of `registry`, one sample each at `timestamp_ms`; with `native_histograms`, a
+/// native histogram sample for each exponential histogram series too.
+pub(crate) fn snapshot(
+    registry: &Registry,
+    timestamp_ms: i64,
+    native_histograms: bool,
+) -> Vec<TimeSeries> {
     let mut writer = SeriesWriter {
         series: Vec::new(),
         name: "",
         instance: Vec::new(),
         timestamp_ms,
+        native_histograms,
     };
     registry.encode(&mut writer);
     writer.series
@@ -29,6 +37,7 @@ struct SeriesWriter {
     /// The current instance labels.
     instance: Vec<Label>,
     timestamp_ms: i64,
+    native_histograms: bool,
 }
 
 /// Collects a series' own labels.
@@ -45,6 +54,19 @@ impl LabelEncoder for Labels {
 
 impl SeriesWriter {
     fn push(&mut self, suffix: &str, labels: &dyn EncodeLabels, le: Option<f64>, value: f64) {
+        let labels = self.labels(suffix, labels, le);
+        self.series.push(TimeSeries {
+            labels,
+            samples: vec![Sample {
+                value,
+                timestamp: self.timestamp_ms,
+            }],
+            histograms: Vec::new(),
+        });
+    }
+
+    /// The labels of a series, `__name__` first, sorted by name.
+    fn labels(&self, suffix: &str, labels: &dyn EncodeLabels, le: Option<f64>) -> Vec<Label> {
         let mut pairs = Labels(Vec::with_capacity(self.instance.len() + 3));
         pairs.0.push(Label {
             name: "__name__".to_owned(),
@@ -62,13 +84,27 @@ impl SeriesWriter {
         }
         let mut labels = pairs.0;
         labels.sort_by(|a, b| a.name.cmp(&b.name));
-        self.series.push(TimeSeries {
-            labels,
-            samples: vec![Sample {
-                value,
-                timestamp: self.timestamp_ms,
-            }],
-        });
+        labels
+    }
+
+    /// The classic series of a histogram: a `_bucket` per bound and `+Inf` (cumulative counts
+    /// from `count(index)`, each read once), `_sum`, and `_count` the `+Inf` bucket's.
+    #[allow(clippy::cast_precision_loss)]
+    fn classic(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        bounds: &[f64],
+        count: impl Fn(usize) -> u64,
+        sum: f64,
+    ) {
+        let mut cumulative = 0u64;
+        let bounds = bounds.iter().copied();
+        for (index, bound) in bounds.chain(std::iter::once(f64::INFINITY)).enumerate() {
+            cumulative = cumulative.wrapping_add(count(index));
+            self.push("_bucket", labels, Some(bound), cumulative as f64);
+        }
+        self.push("_sum", labels, None, sum);
+        self.push("_count", labels, None, cumulative as f64);
     }
 }
 
@@ -88,15 +124,56 @@ impl MetricEncoder for SeriesWriter {
     }
 
     fn histogram(&mut self, labels: &dyn EncodeLabels, histogram: &dyn EncodeHistogram) {
-        let bounds = histogram.bounds().iter().copied();
-        let mut cumulative = 0u64;
         // As in the text encoder: each bucket read once, `_count` is the `+Inf` bucket.
-        for (index, bound) in bounds.chain(std::iter::once(f64::INFINITY)).enumerate() {
-            cumulative = cumulative.wrapping_add(histogram.bucket_count(index));
-            self.push("_bucket", labels, Some(bound), cumulative as f64);
+        self.classic(
+            labels,
+            histogram.bounds(),
+            |index| histogram.bucket_count(index),
+            histogram.sum(),
+        );
+    }
+
+    fn exponential_histogram(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        histogram: &dyn EncodeExponentialHistogram,
+    ) {
+        if !self.native_histograms {
+            self.histogram(labels, histogram.classic());
+            return;
         }
-        self.push("_sum", labels, None, histogram.sum());
-        self.push("_count", labels, None, cumulative as f64);
+        // One reading for both: the classic series and the native sample agree on the count.
+        let reading = histogram.read();
+        self.classic(
+            labels,
+            &reading.bounds,
+            |index| reading.classic[index],
+            reading.sum,
+        );
+        let (spans, deltas) = reading.positive_spans();
+        let sample = Histogram {
+            count: Some(histogram::Count::CountInt(reading.count)),
+            sum: reading.sum,
+            schema: reading.schema,
+            zero_threshold: reading.zero_threshold,
+            zero_count: Some(histogram::ZeroCount::ZeroCountInt(reading.zero_count)),
+            positive_spans: spans
+                .into_iter()
+                .map(|s| BucketSpan {
+                    offset: s.offset,
+                    length: s.length,
+                })
+                .collect(),
+            positive_deltas: deltas,
+            reset_hint: histogram::ResetHint::Unknown as i32,
+            timestamp: self.timestamp_ms,
+        };
+        let labels = self.labels("", labels, None);
+        self.series.push(TimeSeries {
+            labels,
+            samples: Vec::new(),
+            histograms: vec![sample],
+        });
     }
 }
 
@@ -195,7 +272,7 @@ mod tests {
         for v in [0.25, 0.75, 3.0] {
             set.time.observe(v);
         }
-        let series = snapshot(&registry, 1_700_000_000_000);
+        let series = snapshot(&registry, 1_700_000_000_000, false);
         let lines = text(&series);
         let jobs: Vec<&String> = lines
             .iter()
@@ -229,5 +306,64 @@ mod tests {
         for s in &series {
             assert!(s.labels.windows(2).all(|w| w[0].name < w[1].name), "{s:?}");
         }
+    }
+
+    #[test]
+    fn exponential_histograms_are_classic_series_and_optionally_a_native_sample() {
+        #[derive(MetricSet)]
+        #[metric_set(global = false)]
+        struct Set {
+            #[metric(name = "app_wait_seconds", help = "Wait", schema = 0, buckets = [1.0])]
+            wait: metrics_core::ExponentialHistogram,
+        }
+        let set = Arc::new(Set::default());
+        let registry = Registry::new();
+        registry.register_with_labels(Arc::clone(&set), &[("zone", "b")]);
+        // Schema 0: 0 in the zero bucket, 0.75 in (0.5, 1], 3 in (2, 4], 100 in (64, 128].
+        for v in [0.0, 0.75, 3.0, 100.0] {
+            set.wait.observe(v);
+        }
+        let classic = [
+            "__name__=app_wait_seconds_bucket,le=1,zone=b 2@7",
+            "__name__=app_wait_seconds_bucket,le=+Inf,zone=b 4@7",
+            "__name__=app_wait_seconds_sum,zone=b 103.75@7",
+            "__name__=app_wait_seconds_count,zone=b 4@7",
+        ];
+        let series = snapshot(&registry, 7, false);
+        assert_eq!(text(&series), classic);
+        assert!(series.iter().all(|s| s.histograms.is_empty()));
+
+        let series = snapshot(&registry, 7, true);
+        assert_eq!(text(&series[..4]), classic);
+        let native = &series[4];
+        assert_eq!(
+            text(std::slice::from_ref(native)),
+            ["__name__=app_wait_seconds,zone=b "]
+        );
+        assert_eq!(
+            native.histograms,
+            [super::Histogram {
+                count: Some(histogram::Count::CountInt(4)),
+                sum: 103.75,
+                schema: 0,
+                zero_threshold: 2f64.powi(-128),
+                zero_count: Some(histogram::ZeroCount::ZeroCountInt(1)),
+                // Buckets 0 and 2 (one span, an empty bucket between), then 7.
+                positive_spans: vec![
+                    BucketSpan {
+                        offset: 0,
+                        length: 3
+                    },
+                    BucketSpan {
+                        offset: 4,
+                        length: 1
+                    },
+                ],
+                positive_deltas: vec![1, -1, 1, 0],
+                reset_hint: 0,
+                timestamp: 7,
+            }]
+        );
+        assert_eq!(series.len(), 5);
     }
 }

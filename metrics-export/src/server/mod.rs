@@ -49,7 +49,8 @@ pub const DEFAULT_PORT: u16 = 9464;
 ///
 /// `GET` (and `HEAD`) on a served path answers `200` with the exposition in the format the
 /// `Accept` header asks for ([`negotiate`](crate::ExpositionFormat::negotiate): OpenMetrics
-/// 1.0 when asked, else Prometheus text 0.0.4), with that format's exact `Content-Type` and
+/// 1.0 when asked, the protobuf format when named in full (feature `protobuf`), else
+/// Prometheus text 0.0.4), with that format's exact `Content-Type` and
 /// `Vary`, gzip-compressed when `Accept-Encoding` allows it (feature `gzip`). Other paths answer
 /// `404`, other methods `405` with `Allow: GET, HEAD`. Query strings are ignored.
 pub struct MetricsServer {

@@ -88,6 +88,12 @@ mod shadowed {
         /// Wait
         #[metric(buckets = linear(1, 1, 3))]
         pub wait_seconds: Histogram,
+        /// Service time
+        #[metric(schema = -2, max_buckets = 80, buckets = [0.5, 1.0])]
+        pub service_seconds: ::metrics_core::ExponentialHistogram,
+        /// Service time by reason
+        #[metric(schema = 3)]
+        pub reason_seconds: Family<Labels, ::metrics_core::ExponentialHistogram>,
         #[metric(skip)]
         pub note: u8,
     }

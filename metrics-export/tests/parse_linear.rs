@@ -79,7 +79,8 @@ fn linear(parser: Parser, each: usize, build: fn(usize) -> String, expect: fn(us
         if ratio < MAX_RATIO {
             // Shown with `--nocapture`.
             println!(
-                "{} -> {} bytes: {ratio:.0}x ({t_small:?} -> {t_large:?})",
+                "{}: {} -> {} bytes: {ratio:.0}x ({t_small:?} -> {t_large:?})",
+                std::thread::current().name().unwrap_or_default(),
                 small.len(),
                 large.len()
             );

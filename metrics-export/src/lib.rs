@@ -69,6 +69,10 @@ pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
 mod encoder;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz/mod.rs"]
+pub mod __fuzz;
 mod negotiate;
 mod number;
 mod openmetrics;

@@ -64,15 +64,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz/mod.rs"]
+pub mod __fuzz;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(any(feature = "server", feature = "pushgateway"))]
 mod base64;
 mod encoder;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-#[path = "fuzz/mod.rs"]
-pub mod __fuzz;
 mod negotiate;
 mod number;
 mod openmetrics;

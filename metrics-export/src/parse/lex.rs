@@ -1,5 +1,7 @@
 //! What both text formats share: a cursor over one line, names, quoted strings and numbers.
 
+use std::collections::HashSet;
+
 /// A position in one line. The parsers only ever stop at ASCII bytes, so every slice it hands
 /// out is on a `char` boundary.
 pub(super) struct Cursor<'a> {
@@ -141,6 +143,7 @@ impl Cursor<'_> {
             }
         };
         let mut labels: Vec<(String, String)> = Vec::new();
+        let mut names = LabelNames::default();
         skip_blanks(self);
         if self.eat(b'}') {
             return Ok(labels);
@@ -167,7 +170,7 @@ impl Cursor<'_> {
                 ));
             }
             let value = self.quoted(escapes)?;
-            if labels.iter().any(|(n, _)| n == name) {
+            if !names.insert(name) {
                 return Err(format!("the label `{name}` appears twice"));
             }
             labels.push((name.to_owned(), value));
@@ -189,6 +192,43 @@ impl Cursor<'_> {
                 return Ok(labels);
             }
         }
+    }
+}
+
+/// The label names of a label set read so far, to find one written twice in time linear in
+/// the labels, however many: the first few are scanned (no allocation for a usual label set),
+/// the rest hashed.
+struct LabelNames<'a> {
+    first: [&'a str; LabelNames::SCANNED],
+    len: usize,
+    rest: HashSet<&'a str>,
+}
+
+impl Default for LabelNames<'_> {
+    fn default() -> Self {
+        Self {
+            first: [""; Self::SCANNED],
+            len: 0,
+            rest: HashSet::new(),
+        }
+    }
+}
+
+impl<'a> LabelNames<'a> {
+    /// The names kept in `first`.
+    const SCANNED: usize = 16;
+
+    /// Adds `name`; `false` if it is there already.
+    fn insert(&mut self, name: &'a str) -> bool {
+        if self.first[..self.len].contains(&name) {
+            return false;
+        }
+        if self.len < Self::SCANNED {
+            self.first[self.len] = name;
+            self.len += 1;
+            return true;
+        }
+        self.rest.insert(name)
     }
 }
 

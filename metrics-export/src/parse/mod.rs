@@ -5,7 +5,9 @@
 //! Both read a whole exposition into an [`Exposition`]: its [`MetricFamily`]s in order, each
 //! with its metadata and [`Sample`]s (name, labels in the order written, value, optional
 //! timestamp, and in OpenMetrics an optional [`Exemplar`]). Escapes are undone: label values
-//! and HELP text come back as the text they stand for.
+//! and HELP text come back as the text they stand for. Both take time linear in their input,
+//! whatever is in it (labels, samples, families, escapes), so they can read what a client
+//! sends.
 //!
 //! ```
 //! use metrics_export::parse::{self, MetricType};

@@ -9,10 +9,10 @@
 //! with the [`MetricsServer`] handle. (`tiny_http`, the usual blocking alternative, has had no
 //! release since 2022, no timeouts, and a thread per connection.)
 
-mod auth;
+pub(crate) mod auth;
 mod builder;
 mod conn;
-mod handler;
+pub(crate) mod handler;
 
 use std::fmt;
 use std::io;

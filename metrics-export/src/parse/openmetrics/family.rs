@@ -217,7 +217,10 @@ impl OpenFamily {
                     }
                     if t != previous {
                         metric.timestamp = Some(t);
-                        metric.series.clear();
+                        // A new set, not `clear`: clearing takes time in the capacity, which
+                        // a wide point (a histogram's many buckets) leaves large, so a long
+                        // run of narrow points after it would take quadratic time.
+                        metric.series = HashSet::new();
                     }
                 }
                 let timestamped = sample.timestamp.is_some();
@@ -259,4 +262,31 @@ pub(super) fn sorted_labels(labels: &[(String, String)], except: Option<&str>) -
         .collect();
     key.sort();
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::line::parse_sample;
+    use super::OpenFamily;
+    use crate::parse::MetricType;
+
+    /// The room the series of a wide histogram point took is not kept for the next point,
+    /// where each later timestamp would pay for it again.
+    #[test]
+    fn a_new_timestamp_starts_a_new_series_set() {
+        let mut family = OpenFamily::new("h");
+        family.kind = Some(MetricType::Histogram);
+        let mut read = |n: usize, line: String| {
+            let sample = parse_sample(&line).unwrap();
+            family.check(n, &sample).unwrap();
+        };
+        for i in 0..1000 {
+            read(i + 1, format!("h_bucket{{le=\"{i}\"}} 0 0"));
+        }
+        read(1001, "h_bucket{le=\"+Inf\"} 0 0".to_owned());
+        read(1002, "h_bucket{le=\"+Inf\"} 0 1".to_owned());
+        let series = &family.metric.as_ref().unwrap().series;
+        assert_eq!(series.len(), 1);
+        assert!(series.capacity() < 100, "{}", series.capacity());
+    }
 }

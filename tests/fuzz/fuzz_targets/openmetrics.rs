@@ -1,0 +1,5 @@
+//! An OpenMetrics exposition: parsed or rejected on a line; parsed, it reads back the same
+//! written again.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| metrics_export::__fuzz::openmetrics(data));

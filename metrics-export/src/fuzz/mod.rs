@@ -49,10 +49,13 @@ pub fn negotiate(data: &[u8]) {
         return;
     };
     let format = ExpositionFormat::negotiate(Some(accept));
-    assert!(
-        [TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE].contains(&format.content_type()),
-        "{format:?}"
-    );
+    let known: &[&str] = &[
+        TEXT_CONTENT_TYPE,
+        OPENMETRICS_CONTENT_TYPE,
+        #[cfg(feature = "protobuf")]
+        crate::PROTOBUF_CONTENT_TYPE,
+    ];
+    assert!(known.contains(&format.content_type()), "{format:?}");
     for (variant, header) in [
         ("in lower case", accept.to_ascii_lowercase()),
         ("in upper case", accept.to_ascii_uppercase()),
@@ -70,6 +73,14 @@ pub fn negotiate(data: &[u8]) {
         assert!(
             accept.contains("application") || accept.contains('*'),
             "{accept:?} chooses OpenMetrics without naming it"
+        );
+    }
+    #[cfg(feature = "protobuf")]
+    if format == ExpositionFormat::Protobuf {
+        let accept = accept.to_ascii_lowercase();
+        assert!(
+            accept.contains("io.prometheus.client.metricfamily") && accept.contains("delimited"),
+            "{accept:?} chooses protobuf without naming it in full"
         );
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
-use crate::metric::{LabelEncoder, LabelValueRef, MetricEncoder, MetricKind};
+use crate::metric::{EncodeMetric, LabelEncoder, LabelValueRef, MetricEncoder, MetricKind};
 use crate::rules;
 use crate::set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 
@@ -30,6 +30,20 @@ const SELF_METRICS: SetInfo = SetInfo {
     type_id: TypeId::of::<SelfMetrics>,
     metrics: &[OVERFLOW_METRIC],
 };
+
+/// Families whose names are known only at run time, exported after the sets: the `metrics`
+/// facade recorder's (feature `facade`). A registry holds at most one such source.
+#[cfg_attr(not(feature = "facade"), allow(dead_code))]
+pub(crate) trait DynamicFamilies: Send + Sync {
+    /// The names `info`'s metrics take in this registry: called for the self-metrics and every
+    /// set already registered when the source is attached, then for each set registered later.
+    /// A family of the source that clashes with them gives way (the set's names win).
+    fn reserve(&self, info: &SetInfo);
+    /// A read of the registry starts (the source expires what has been idle too long).
+    fn read_started(&self);
+    /// Hands each family to `visit`, in a stable order.
+    fn families(&self, visit: &mut dyn FnMut(&MetricDesc, &dyn EncodeMetric));
+}
 
 /// A set type registered at link time (through `inventory`): by `#[derive(MetricSet)]` for its
 /// set, by `#[instrument_latency]` for `FunctionMetrics` (once per instrumented function).
@@ -91,6 +105,8 @@ impl Entry {
 /// functions, or instantiations of one generic set) are different sets, ordered by `TypeId`.
 pub struct Registry {
     entries: RwLock<Vec<Entry>>,
+    /// Families named at run time ([`DynamicFamilies`]), exported after the sets.
+    dynamic: RwLock<Option<Arc<dyn DynamicFamilies>>>,
 }
 
 impl Default for Registry {
@@ -117,6 +133,7 @@ impl Registry {
     pub const fn new() -> Self {
         Self {
             entries: RwLock::new(Vec::new()),
+            dynamic: RwLock::new(None),
         }
     }
 
@@ -148,6 +165,7 @@ impl Registry {
             entries.dedup_by(|next, kept| next.info().same_type(kept.info()));
             Registry {
                 entries: RwLock::new(entries),
+                dynamic: RwLock::new(None),
             }
         })
     }
@@ -258,12 +276,44 @@ impl Registry {
         let entry = Entry { set, labels };
         let at = entries.partition_point(|e| e.sort_key() < entry.sort_key());
         entries.insert(at, entry);
+        drop(entries);
+        if let Some(dynamic) = &*self.dynamic.read() {
+            dynamic.reserve(info);
+        }
         Ok(())
     }
 
+    /// Attaches the source of families named at run time; `false` if the registry has one.
+    #[cfg_attr(not(feature = "facade"), allow(dead_code))]
+    pub(crate) fn attach_dynamic(&self, source: Arc<dyn DynamicFamilies>) -> bool {
+        let mut slot = self.dynamic.write();
+        if slot.is_some() {
+            return false;
+        }
+        *slot = Some(Arc::clone(&source));
+        drop(slot);
+        // A set registered meanwhile may be reserved twice, never missed.
+        source.reserve(&SELF_METRICS);
+        for e in self.entries.read().iter() {
+            source.reserve(e.info());
+        }
+        true
+    }
+
+    /// Whether a source of families named at run time is attached.
+    #[cfg_attr(not(feature = "facade"), allow(dead_code))]
+    pub(crate) fn has_dynamic(&self) -> bool {
+        self.dynamic.read().is_some()
+    }
+
     /// Hands every metric of every set to `encoder`: sets in order, the instances of one set
-    /// grouped under each of its metrics, then the overflow self-metric if any family is capped.
+    /// grouped under each of its metrics, then the families named at run time (the `metrics`
+    /// facade's, feature `facade`), then the overflow self-metric if any family is capped.
     pub fn encode(&self, encoder: &mut dyn RegistryEncoder) {
+        let dynamic = self.dynamic.read().clone();
+        if let Some(dynamic) = &dynamic {
+            dynamic.read_started();
+        }
         let entries = self.entries.read();
         let mut capped = false;
         let mut start = 0;
@@ -286,6 +336,14 @@ impl Registry {
             }
             start += len;
         }
+        if let Some(dynamic) = &dynamic {
+            dynamic.families(&mut |desc, metric| {
+                encoder.family(desc);
+                encoder.instance_labels(&[]);
+                capped |= metric.overflowed().is_some();
+                metric.encode(encoder);
+            });
+        }
         if !capped {
             return;
         }
@@ -302,6 +360,19 @@ impl Registry {
                     );
                 }
             }
+        }
+        if let Some(dynamic) = &dynamic {
+            dynamic.families(&mut |desc, metric| {
+                if let Some(n) = metric.overflowed() {
+                    encoder.instance_labels(&[]);
+                    encoder.counter(
+                        &|out: &mut dyn LabelEncoder| {
+                            out.label("metric", LabelValueRef::Str(desc.name));
+                        },
+                        n,
+                    );
+                }
+            });
         }
     }
 }

@@ -51,6 +51,9 @@ mod counter_table;
 #[doc(hidden)]
 pub mod escape;
 mod exponential;
+#[cfg(feature = "facade")]
+#[cfg_attr(docsrs, doc(cfg(feature = "facade")))]
+pub mod facade;
 mod family;
 mod gauge;
 mod histogram;

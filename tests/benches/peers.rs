@@ -649,6 +649,137 @@ fn cycle_values(values: &[f64; 13], t: usize, iters: u64, mut observe: impl FnMu
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The `metrics` facade: the same macros recorded by our recorder (`metrics_core::facade`) and by
+// metrics-exporter-prometheus. Each is reached the same way, as the thread's local recorder
+// (`metrics::with_local_recorder`: the `metrics` cases above installed the global one), so the
+// macros' own cost is in both.
+
+/// Records through `recorder` as this thread's `metrics` recorder.
+fn facade_recording(recorder: &(dyn metrics::Recorder + Sync), record: impl FnOnce()) {
+    metrics::with_local_recorder(recorder, record);
+}
+
+fn facade(c: &mut Criterion, threads: usize) {
+    let bounds = bounds();
+    let values = observed_values(&bounds);
+    let combos = combo_sequence();
+    let registry = metrics_core::Registry::new();
+    let ours = metrics_core::facade::FacadeBuilder::new()
+        .registry(&registry)
+        .buckets_for("bench_facade_latency_seconds", &bounds)
+        .build()
+        .expect("a facade recorder for the bench registry");
+    let theirs = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&bounds)
+        .expect("valid buckets")
+        .build_recorder();
+    let handle = theirs.handle();
+
+    // metrics-exporter-prometheus buckets raw histogram observations in `run_upkeep`: after
+    // each sample, outside the measured time.
+    let upkeep = || handle.run_upkeep();
+    let recorders: [(&str, &(dyn metrics::Recorder + Sync), &dyn Fn()); 2] = [
+        ("ours", &ours, &no_upkeep),
+        ("metrics-exporter-prometheus", &theirs, &upkeep),
+    ];
+
+    // `counter!` with a static key at every record: what a library writes.
+    let mut g = c.benchmark_group(format!("facade_counter_{threads}t"));
+    for (id, recorder, upkeep) in recorders {
+        bench_threads(
+            &mut g,
+            id,
+            threads,
+            |_, n| {
+                facade_recording(recorder, || {
+                    for _ in 0..n {
+                        metrics::counter!("bench_facade_requests_total").increment(1);
+                    }
+                })
+            },
+            upkeep,
+        );
+    }
+    g.finish();
+
+    // The handle kept: the increment alone.
+    let mut g = c.benchmark_group(format!("facade_counter_handle_{threads}t"));
+    for (id, recorder, upkeep) in recorders {
+        let counter = metrics::with_local_recorder(recorder, || {
+            metrics::counter!("bench_facade_kept_requests_total")
+        });
+        bench_threads(
+            &mut g,
+            id,
+            threads,
+            |_, n| {
+                for _ in 0..n {
+                    black_box(&counter).increment(1);
+                }
+            },
+            upkeep,
+        );
+    }
+    g.finish();
+
+    // Two labels from the 18 combinations at every record: a key built, hashed and looked up.
+    let mut g = c.benchmark_group(format!("facade_labeled_counter_{threads}t"));
+    let seq = combos.map(|(a, b)| (CLASS_NAMES[a], METHOD_NAMES[b]));
+    for (id, recorder, upkeep) in recorders {
+        bench_threads(
+            &mut g,
+            id,
+            threads,
+            |t, n| {
+                facade_recording(recorder, || {
+                    cycle(&seq, t, n, |&(a, b)| {
+                        metrics::counter!("bench_facade_labeled_requests_total", "class" => a, "method" => b)
+                            .increment(1);
+                    })
+                })
+            },
+            upkeep,
+        );
+    }
+    g.finish();
+
+    // `histogram!` at every record, 12 buckets.
+    let mut g = c.benchmark_group(format!("facade_histogram_{threads}t"));
+    for (id, recorder, upkeep) in recorders {
+        bench_threads(
+            &mut g,
+            id,
+            threads,
+            |t, n| {
+                facade_recording(recorder, || {
+                    cycle_values(&values, t, n, |v| {
+                        metrics::histogram!("bench_facade_latency_seconds").record(v);
+                    })
+                })
+            },
+            upkeep,
+        );
+    }
+    g.finish();
+
+    // Both recorded every case: the exposition holds the same families.
+    let text = metrics_export::encode_text(&registry);
+    let rendered = handle.render();
+    for name in [
+        "bench_facade_requests_total ",
+        "bench_facade_kept_requests_total ",
+        "bench_facade_labeled_requests_total{class=\"ok\",method=\"get\"} ",
+        "bench_facade_latency_seconds_count ",
+    ] {
+        assert!(text.contains(name), "ours: {name}");
+        assert!(
+            rendered.contains(name),
+            "metrics-exporter-prometheus: {name}"
+        );
+    }
+}
+
 fn exposition(c: &mut Criterion) {
     let labels = expo_labels();
     let mut g = c.benchmark_group("exposition_10k");
@@ -956,6 +1087,8 @@ fn peers(c: &mut Criterion) {
     labeled_counter(c, 2);
     histogram_observe(c, 1);
     histogram_observe(c, 2);
+    facade(c, 1);
+    facade(c, 2);
     exposition(c);
     scraper(c);
     baseline(c);

@@ -188,15 +188,16 @@ impl Inner {
     #[cold]
     #[inline(never)]
     fn register_slow<V: Kind>(&self, key: &Key) -> Option<Arc<Series<V>>> {
-        let family = match self.family::<V>(key.name()) {
-            Ok(family) => family,
+        // Labels first: a registration refused for its labels creates no family.
+        let labels = match labels_of(key, V::KIND) {
+            Ok(labels) => labels,
             Err(reason) => {
                 self.refused.add(reason);
                 return None;
             }
         };
-        let labels = match labels_of(key, V::KIND) {
-            Ok(labels) => labels,
+        let family = match self.family::<V>(key.name()) {
+            Ok(family) => family,
             Err(reason) => {
                 self.refused.add(reason);
                 return None;

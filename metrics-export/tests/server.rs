@@ -467,7 +467,7 @@ fn bearer_token_is_required_when_set() {
         None,
         Some("Bearer wrong"),
         Some("Bearer s3cre"),
-        Some("bearer s3cret"),
+        Some("Bearers3cret"),
         Some("Basic czNjcmV0"),
     ] {
         let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
@@ -715,4 +715,159 @@ fn an_oversized_request_head_is_refused_not_buffered() {
         get(server.local_addr(), "/metrics", None).status_line,
         "HTTP/1.1 200 OK"
     );
+}
+
+#[test]
+fn the_authorization_scheme_is_case_insensitive() {
+    // RFC 9110, 11.1: the scheme is case-insensitive; the credentials are not.
+    let (server, _) = server_with(MetricsServer::builder().bearer_token("s3cret"));
+    let addr = server.local_addr();
+    for auth in [
+        "Bearer s3cret",
+        "bearer s3cret",
+        "BEARER s3cret",
+        "bEaReR  s3cret",
+    ] {
+        let reply = request(addr, "GET", "/metrics", &[("Authorization", auth)]);
+        assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{auth}");
+        assert_eq!(reply.text(), TEXT_BODY);
+    }
+    for auth in ["bearer S3CRET", "Bearer", "Bearer ", "Basic s3cret"] {
+        let reply = request(addr, "GET", "/metrics", &[("Authorization", auth)]);
+        assert_eq!(reply.status_line, "HTTP/1.1 401 Unauthorized", "{auth}");
+    }
+    let (server, _) = server_with(MetricsServer::builder().basic_auth("prometheus", "pa:ss"));
+    for auth in [
+        "Basic cHJvbWV0aGV1czpwYTpzcw==",
+        "basic cHJvbWV0aGV1czpwYTpzcw==",
+        "BASIC cHJvbWV0aGV1czpwYTpzcw==",
+    ] {
+        let reply = request(
+            server.local_addr(),
+            "GET",
+            "/metrics",
+            &[("Authorization", auth)],
+        );
+        assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{auth}");
+    }
+}
+
+#[test]
+fn empty_credentials_are_refused_at_start() {
+    let start = |builder: metrics_export::ServerBuilder| {
+        builder
+            .bind("127.0.0.1:0")
+            .registry(Arc::new(Registry::new()))
+            .start()
+            .unwrap_err()
+    };
+    for (builder, message) in [
+        (
+            MetricsServer::builder().bearer_token(""),
+            "invalid scrape credentials: the bearer token is empty",
+        ),
+        (
+            MetricsServer::builder().bearer_token("s3\ncret"),
+            "invalid scrape credentials: the bearer token contains a control character",
+        ),
+        (
+            MetricsServer::builder().basic_auth("", "s3cret"),
+            "invalid scrape credentials: the user name is empty",
+        ),
+        (
+            MetricsServer::builder().basic_auth("prometheus\r", "s3cret"),
+            "invalid scrape credentials: the user name contains a control character",
+        ),
+        (
+            MetricsServer::builder().basic_auth("prometheus", "s3\u{7f}cret"),
+            "invalid scrape credentials: the password contains a control character",
+        ),
+    ] {
+        let err = start(builder);
+        assert!(matches!(err, ServerError::InvalidCredentials(_)), "{err:?}");
+        assert_eq!(err.to_string(), message);
+    }
+    // An empty password is the user's choice.
+    let (server, _) = server_with(MetricsServer::builder().basic_auth("prometheus", ""));
+    // base64("prometheus:")
+    let reply = request(
+        server.local_addr(),
+        "GET",
+        "/metrics",
+        &[("Authorization", "Basic cHJvbWV0aGV1czo=")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+}
+
+#[test]
+fn without_credentials_everything_but_health_is_401() {
+    let (server, _) = server_with(MetricsServer::builder().bearer_token("s3cret"));
+    let addr = server.local_addr();
+    // Neither the path nor the method is revealed before the credentials are checked.
+    for (method, path) in [
+        ("GET", "/metrics"),
+        ("GET", "/nope"),
+        ("POST", "/metrics"),
+        ("DELETE", "/nope"),
+        ("HEAD", "/nope"),
+    ] {
+        let reply = request(addr, method, path, &[("Content-Length", "0")]);
+        assert_eq!(
+            reply.status_line, "HTTP/1.1 401 Unauthorized",
+            "{method} {path}"
+        );
+        assert_eq!(reply.header("WWW-Authenticate"), Some("Bearer"));
+        assert_eq!(reply.header("Allow"), None);
+    }
+    // With them, the usual answers.
+    let credentials = ("Authorization", "Bearer s3cret");
+    let reply = request(
+        addr,
+        "POST",
+        "/metrics",
+        &[credentials, ("Content-Length", "0")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 405 Method Not Allowed");
+    assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+    let reply = request(addr, "GET", "/nope", &[credentials]);
+    assert_eq!(reply.status_line, "HTTP/1.1 404 Not Found");
+    // The health path needs none, and is still only for GET and HEAD.
+    assert_eq!(get(addr, "/health", None).status_line, "HTTP/1.1 200 OK");
+    let reply = request(addr, "POST", "/health", &[("Content-Length", "0")]);
+    assert_eq!(reply.status_line, "HTTP/1.1 405 Method Not Allowed");
+}
+
+/// The whole answer to `raw`, sent as is.
+fn raw_answer(addr: SocketAddr, raw: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8(answer).unwrap()
+}
+
+#[test]
+fn http_1_1_without_one_host_is_400() {
+    let (server, _) = server_with(MetricsServer::builder());
+    let addr = server.local_addr();
+    // RFC 9112, 3.2: an HTTP/1.1 request without Host, or with two, is answered 400.
+    for raw in [
+        "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+    ] {
+        let answer = raw_answer(addr, raw);
+        assert!(
+            answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{raw:?}: {answer}"
+        );
+        assert!(answer.ends_with("\r\n\r\nBad Request\n"), "{answer}");
+    }
+    // HTTP/1.0 has no Host requirement.
+    let answer = raw_answer(addr, "GET /metrics HTTP/1.0\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.0 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with(TEXT_BODY), "{answer}");
 }

@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::oneshot;
 
 use super::builder::Limits;
-use super::handler::Handler;
+use super::handler::{bad_host, Handler};
 
 /// The largest request head read (the minimum hyper allows); a scrape request is a few hundred
 /// bytes.
@@ -70,8 +70,10 @@ pub(crate) async fn serve(
         let http = Arc::clone(&http);
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let response = handler
-                    .handle(req.method(), req.uri().path(), req.headers())
+                let response = bad_host(req.version(), req.headers())
+                    .unwrap_or_else(|| {
+                        handler.handle(req.method(), req.uri().path(), req.headers())
+                    })
                     .map(Full::new);
                 async move { Ok::<_, Infallible>(response) }
             });

@@ -5,8 +5,10 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use hyper::body::Bytes;
-use hyper::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use hyper::{Method, Response, StatusCode};
+use hyper::header::{
+    HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, WWW_AUTHENTICATE,
+};
+use hyper::{Method, Response, StatusCode, Version};
 use metrics_core::Registry;
 
 use super::auth::Auth;
@@ -37,10 +39,11 @@ impl Handler {
 
     /// The answer to `method path` with `headers` (the path without its query string):
     ///
-    /// - a path neither served nor the health path: `404`;
+    /// - the health path: `200 OK` to `GET` and `HEAD`, else `405` with `Allow: GET, HEAD`;
+    /// - without the expected credentials: `401` with the challenge, whatever the path and
+    ///   method (so that neither reveals which paths exist);
+    /// - a path not served: `404`;
     /// - a method other than `GET` and `HEAD`: `405` with `Allow: GET, HEAD`;
-    /// - the health path: `200 OK`;
-    /// - without the expected credentials: `401` with the challenge;
     /// - else the exposition in the format `Accept` asks for, gzip-compressed when
     ///   `Accept-Encoding` allows it (feature `gzip`), with `Content-Type` and `Vary`.
     ///
@@ -51,19 +54,13 @@ impl Handler {
         path: &str,
         headers: &HeaderMap,
     ) -> Response<Bytes> {
-        let health = self.health.as_deref() == Some(path);
-        if !health && !self.paths.iter().any(|p| p == path) {
-            return plain(StatusCode::NOT_FOUND, "Not Found\n");
-        }
-        if method != Method::GET && method != Method::HEAD {
-            let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return response;
-        }
-        if health {
-            return plain(StatusCode::OK, "OK\n");
+        let read = method == Method::GET || method == Method::HEAD;
+        if self.health.as_deref() == Some(path) {
+            return if read {
+                plain(StatusCode::OK, "OK\n")
+            } else {
+                not_allowed()
+            };
         }
         if let Some(auth) = &self.auth {
             if !auth.admits(headers.get(AUTHORIZATION)) {
@@ -74,8 +71,28 @@ impl Handler {
                 return response;
             }
         }
+        if !self.paths.iter().any(|p| p == path) {
+            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+        }
+        if !read {
+            return not_allowed();
+        }
         crate::scrape::respond(self.registry(), headers, &self.size_hint)
     }
+}
+
+/// The `400` of an HTTP/1.1 request without exactly one `Host` (RFC 9112, 3.2), if it is one.
+pub(crate) fn bad_host(version: Version, headers: &HeaderMap) -> Option<Response<Bytes>> {
+    (version == Version::HTTP_11 && headers.get_all(HOST).iter().count() != 1)
+        .then(|| plain(StatusCode::BAD_REQUEST, "Bad Request\n"))
+}
+
+fn not_allowed() -> Response<Bytes> {
+    let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response<Bytes> {
@@ -177,6 +194,32 @@ mod tests {
         .starts_with("200 OK\n"));
         // The health path needs none.
         assert!(answer(&closed, Method::GET, "/health", &[]).starts_with("200 OK\n"));
+        // Without them, neither the path nor the method is told apart.
+        assert_eq!(answer(&closed, Method::POST, "/metrics", &[]), refused);
+        assert_eq!(answer(&closed, Method::GET, "/other", &[]), refused);
+        assert_eq!(answer(&closed, Method::DELETE, "/other", &[]), refused);
+        let token = [("authorization", "bearer t0k3n")];
+        assert!(answer(&closed, Method::POST, "/metrics", &token).starts_with("405 "));
+        assert!(answer(&closed, Method::GET, "/other", &token).starts_with("404 "));
+    }
+
+    #[test]
+    fn http_1_1_needs_one_host() {
+        use hyper::header::{HeaderMap, HeaderValue, HOST};
+        use hyper::Version;
+        let mut headers = HeaderMap::new();
+        let bad = |version, headers: &HeaderMap| {
+            super::bad_host(version, headers).map(|r| (r.status().as_u16(), r.into_body()))
+        };
+        assert_eq!(
+            bad(Version::HTTP_11, &headers),
+            Some((400, hyper::body::Bytes::from_static(b"Bad Request\n")))
+        );
+        assert_eq!(bad(Version::HTTP_10, &headers), None);
+        headers.append(HOST, HeaderValue::from_static("a"));
+        assert_eq!(bad(Version::HTTP_11, &headers), None);
+        headers.append(HOST, HeaderValue::from_static("b"));
+        assert_eq!(bad(Version::HTTP_11, &headers).map(|b| b.0), Some(400));
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub const DEFAULT_PORT: u16 = 9464;
 /// `Accept` header asks for ([`negotiate`](crate::ExpositionFormat::negotiate): OpenMetrics
 /// 1.0 when asked, else Prometheus text 0.0.4), with that format's exact `Content-Type` and
 /// `Vary`, gzip-compressed when `Accept-Encoding` allows it (feature `gzip`). Other paths answer
-/// `404`, other methods `405` with `Allow: GET, HEAD`. Query strings are ignored.
+/// `404`, other methods `405` with `Allow: GET, HEAD`; with credentials set
+/// ([`bearer_token`](ServerBuilder::bearer_token), [`basic_auth`](ServerBuilder::basic_auth)),
+/// a request without them gets `401` whatever its path and method, except on the health path.
+/// An HTTP/1.1 request without exactly one `Host` gets `400`. Query strings are ignored.
 pub struct MetricsServer {
     addr: SocketAddr,
     paths: Arc<[String]>,
@@ -72,6 +75,10 @@ pub enum ServerError {
     },
     /// A path is empty, does not start with `/`, or is given twice.
     InvalidPath(String),
+    /// The credentials of [`bearer_token`](ServerBuilder::bearer_token) or
+    /// [`basic_auth`](ServerBuilder::basic_auth) cannot be sent by any client (an empty token
+    /// or user name, a control character): the reason.
+    InvalidCredentials(&'static str),
     /// No path to serve.
     NoPaths,
     /// The metric sets linked into the program clash, so the global registry cannot be built
@@ -91,6 +98,7 @@ impl fmt::Display for ServerError {
                 f,
                 "invalid metrics path `{path}`: a path starts with `/` and is given once"
             ),
+            Self::InvalidCredentials(reason) => write!(f, "invalid scrape credentials: {reason}"),
             Self::NoPaths => f.write_str("no metrics path to serve"),
             Self::Registry(err) => write!(f, "cannot serve the global registry: {err}"),
             Self::Runtime(err) => write!(f, "cannot start the metrics server thread: {err}"),
@@ -104,7 +112,7 @@ impl std::error::Error for ServerError {
             Self::Bind { source, .. } => Some(source),
             Self::Registry(err) => Some(err),
             Self::Runtime(err) => Some(err),
-            Self::InvalidPath(_) | Self::NoPaths => None,
+            Self::InvalidPath(_) | Self::InvalidCredentials(_) | Self::NoPaths => None,
         }
     }
 }

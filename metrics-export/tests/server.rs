@@ -620,7 +620,7 @@ fn a_client_that_does_not_read_is_cut_off_by_the_write_timeout() {
 }
 
 #[test]
-fn past_max_connections_clients_wait_for_a_free_one() {
+fn past_max_connections_the_longest_idle_connection_makes_room() {
     let server = MetricsServer::builder()
         .bind("127.0.0.1:0")
         .registry(Arc::new(Registry::new()))
@@ -628,34 +628,60 @@ fn past_max_connections_clients_wait_for_a_free_one() {
         .start()
         .unwrap();
     let addr = server.local_addr();
-    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    std::thread::sleep(Duration::from_millis(100));
-    // A third client is accepted by the kernel but not served...
-    let mut third = TcpStream::connect(addr).unwrap();
-    third
+    let mut idle: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let stream = TcpStream::connect(addr).unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            stream
+        })
+        .collect();
+    // A third client is served at once...
+    let reply = get(addr, "/health", None);
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(reply.text(), "OK\n");
+    // ... in the place of the connection that had waited the longest (the first), which the
+    // server closed; the second is still open, and served.
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    match idle[0].read_to_end(&mut rest) {
+        Ok(_) => assert_eq!(rest, b""),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    idle[1]
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
-    third
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    let mut first = [0u8; 1];
-    let err = third.read(&mut first).unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "{err}"
-    );
-    // ... until one of the two closes.
-    drop(idle);
-    third
+    idle[1]
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let mut reply = String::new();
-    third.read_to_string(&mut reply).unwrap();
+    idle[1].read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
     assert!(reply.ends_with("\r\n\r\nOK\n"), "{reply}");
+}
+
+#[test]
+fn past_max_connections_a_slow_request_head_makes_room() {
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(Arc::new(Registry::new()))
+        .max_connections(1)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    // Half a request head: the connection waits on its client, and is closed for the next.
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHo").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(get(addr, "/health", None).text(), "OK\n");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    match slow.read_to_end(&mut rest) {
+        Ok(_) => assert_eq!(rest, b""),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
 }
 
 #[test]

@@ -23,7 +23,7 @@ const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// before the connection is closed.
 const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connections served at once; further ones wait in the listen backlog until one closes.
+/// Connections open at once; past it, the one waiting on its client the longest makes room.
 const DEFAULT_MAX_CONNECTIONS: usize = 128;
 
 /// Configures a [`MetricsServer`]; [`start`](Self::start) binds and starts it.
@@ -137,8 +137,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Connections served at once (default 128, at least 1); further clients wait in the
-    /// listen backlog until one closes.
+    /// Connections open at once (default 128, at least 1). For a new one past it, the server
+    /// closes the connection that has waited on its client the longest: idle between requests,
+    /// still sending its request head, or not reading its answer. When every connection is
+    /// being answered, new clients wait in the listen backlog until one is done.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.limits.max_connections = max.max(1);
         self

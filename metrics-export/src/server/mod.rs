@@ -9,9 +9,11 @@
 //! with the [`MetricsServer`] handle. (`tiny_http`, the usual blocking alternative, has had no
 //! release since 2022, no timeouts, and a thread per connection.)
 
+mod answer;
 mod auth;
 mod builder;
 mod conn;
+mod eviction;
 mod handler;
 
 use std::fmt;

@@ -1,8 +1,9 @@
 //! The HTTP endpoint under hostile clients, scaled down from the attacks of `scripts/attack`:
-//! connections kept idle, request heads sent a byte at a time. Each test checks that a
-//! legitimate scraper and `/health` still get their answers promptly. The latency limits are
-//! hang guards (an answer takes milliseconds here); the tests run one at a time, since they
-//! measure the process.
+//! connections kept idle, request heads sent a byte at a time, pipelined gzip scrapes, clients
+//! that never read. Each test checks that a legitimate scraper and `/health` still get their
+//! answers promptly, and bounds what the attack costs (CPU, memory). The latency limits are hang
+//! guards (an answer takes milliseconds here); the tests run one at a time, since they measure
+//! the process.
 #![cfg(feature = "server")]
 
 use std::io::{Read, Write};
@@ -275,4 +276,188 @@ fn slow_request_heads_past_the_cap_do_not_delay_a_scrape() {
         answered_within(addr, "/health", &[], PROMPT);
     }
     drop(slowloris);
+}
+
+/// Nanoseconds of CPU the server's threads (named `metrics-...`) have used.
+#[cfg(feature = "gzip")]
+fn server_cpu() -> Duration {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.starts_with("metrics-") {
+            let schedstat =
+                std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+            total += schedstat
+                .split_whitespace()
+                .next()
+                .and_then(|ns| ns.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(total)
+}
+
+// (Without the `gzip` feature, the same scrapes are answered uncompressed.)
+#[test]
+fn pipelined_gzip_scrapes_do_not_hold_health_up() {
+    let _serial = serial();
+    let (registry, _) = big_registry(4);
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(registry)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    // Four connections, each sending eight gzip scrapes at once and reading the answers.
+    let pipelines = attack(addr, 4, |stream, stop| {
+        let scrape = b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n";
+        while !stop.load(Ordering::Relaxed) {
+            stream.write_all(&scrape.repeat(8))?;
+            for _ in 0..8 {
+                read_answer(stream, stop)?;
+            }
+        }
+        Ok(())
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let limit = Duration::from_millis(500);
+    let mut slowest = Duration::ZERO;
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        slowest = slowest.max(answered_within(addr, "/health", &[], limit));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    answered_within(addr, "/metrics", &[("Accept-Encoding", "gzip")], PROMPT);
+    drop(pipelines);
+    eprintln!("slowest /health: {slowest:?}");
+}
+
+// With gzip, so that rendering is what the CPU is spent on, not writing 32 answers of 4 MB.
+#[cfg(feature = "gzip")]
+#[test]
+fn concurrent_scrapes_share_a_rendering() {
+    let _serial = serial();
+    let (registry, _) = big_registry(4);
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(registry)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    let gzip = [("Accept-Encoding", "gzip")];
+    answered_within(addr, "/metrics", &gzip, PROMPT);
+    // The CPU of one gzip scrape (the smallest of three, so that a preemption does not count).
+    let one = (0..3)
+        .map(|_| {
+            let before = server_cpu();
+            answered_within(addr, "/metrics", &gzip, PROMPT);
+            server_cpu() - before
+        })
+        .min()
+        .unwrap();
+    // 32 at once: sent together, answered from one or two renderings.
+    let mut streams: Vec<TcpStream> = (0..32).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let before = server_cpu();
+    for stream in &mut streams {
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+            .unwrap();
+    }
+    for stream in &mut streams {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    }
+    let all = server_cpu() - before;
+    eprintln!("CPU of 32 concurrent scrapes: {all:?}, of one: {one:?}");
+    assert!(
+        all < one * 8,
+        "32 concurrent scrapes used {all:?} of CPU, one alone {one:?}"
+    );
+}
+
+/// The resident memory of this process.
+fn rss() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+#[test]
+fn clients_that_never_read_do_not_multiply_memory() {
+    let _serial = serial();
+    let (registry, size) = big_registry(4);
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(registry)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    answered_within(addr, "/metrics", &[], PROMPT);
+    let base = rss();
+    // The documented bound, `4 × S + 5 × Z + N × 24 KiB` (no gzip here: Z = 0), with 5 MB
+    // for the allocator.
+    let bound = 4 * size + 128 * 24 * 1024 + 5_000_000;
+    let peak = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let monitor = {
+        let (peak, done) = (Arc::clone(&peak), Arc::clone(&done));
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let grown = rss().saturating_sub(base);
+                peak.fetch_max(grown, Ordering::Relaxed);
+                if grown > bound {
+                    // Over the bound: stop the attack now rather than let it grow further.
+                    done.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    // 32 clients that send a scrape and never read its answer, one every 40 ms (so that they
+    // cannot all share one rendering), each again once the server closes its connection.
+    let mut nonreaders = Vec::new();
+    for _ in 0..32 {
+        if done.load(Ordering::Relaxed) {
+            break;
+        }
+        nonreaders.push(attack(addr, 1, |stream, stop| {
+            stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")?;
+            while pause(stop, Duration::from_millis(20)) {
+                if closed_by_server(stream) {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        }));
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    if !done.load(Ordering::Relaxed) {
+        for _ in 0..3 {
+            answered_within(addr, "/metrics", &[], PROMPT);
+            answered_within(addr, "/health", &[], PROMPT);
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+    monitor.join().unwrap();
+    drop(nonreaders);
+    let peak = peak.load(Ordering::Relaxed);
+    eprintln!(
+        "memory grew by {peak} bytes at most, for an exposition of {size} bytes (bound {bound})"
+    );
+    assert!(
+        peak <= bound,
+        "memory grew by {} MB under 32 clients that do not read a {} MB exposition \
+         (bound {} MB)",
+        peak / 1_000_000,
+        size / 1_000_000,
+        bound / 1_000_000
+    );
 }

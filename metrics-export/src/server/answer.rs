@@ -1,14 +1,17 @@
-//! The body of an answer. hyper queues it as it is and writes it from there (no copy per
-//! connection); the connection is told its request is done once the last byte has been
-//! written.
+//! The body of an answer: a short text, or a rendering shared with the other answers that hold
+//! it. hyper queues it as it is and writes it from there (no copy per connection); the
+//! rendering is let go, and the connection told its request is done, once the last byte has
+//! been written.
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper::body::{Body, Buf, Bytes, Frame, SizeHint};
 
 use super::eviction::Conn;
+use super::render::Rendering;
 
 /// A response body in one piece.
 pub(crate) struct Answer {
@@ -26,12 +29,14 @@ pub(crate) struct Chunk {
 
 enum Data {
     Text(Bytes),
+    Rendered(Arc<Rendering>),
 }
 
 impl Data {
     fn bytes(&self) -> &[u8] {
         match self {
             Self::Text(bytes) => bytes,
+            Self::Rendered(rendering) => &rendering.body,
         }
     }
 }
@@ -48,6 +53,10 @@ impl Drop for RequestDone {
 impl Answer {
     pub(crate) fn text(body: Bytes, done: RequestDone) -> Self {
         Self::new(Data::Text(body), done)
+    }
+
+    pub(crate) fn rendered(rendering: Arc<Rendering>, done: RequestDone) -> Self {
+        Self::new(Data::Rendered(rendering), done)
     }
 
     fn new(data: Data, done: RequestDone) -> Self {

@@ -184,9 +184,12 @@ impl ServerBuilder {
         listener
             .set_nonblocking(true)
             .map_err(ServerError::Runtime)?;
+        // The connections on this thread; the renderings, one at a time, on one blocking thread.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
+            .max_blocking_threads(1)
+            .thread_name("metrics-render")
             .build()
             .map_err(ServerError::Runtime)?;
         let (shutdown, stop) = oneshot::channel();

@@ -2,7 +2,6 @@
 //! with hyper, and the write timeout that closes a connection whose client does not read its
 //! answer.
 
-use std::convert::Infallible;
 use std::future::Future as _;
 use std::io;
 use std::net::TcpListener as StdListener;
@@ -20,7 +19,8 @@ use tokio::sync::oneshot;
 use super::answer::{Answer, RequestDone};
 use super::builder::Limits;
 use super::eviction::{Conn, Connections};
-use super::handler::{bad_host, Handler};
+use super::handler::{bad_host, Handler, Route};
+use super::render::Renderer;
 
 /// The largest request head read (the minimum hyper allows); a scrape request is a few hundred
 /// bytes.
@@ -30,6 +30,7 @@ const MAX_REQUEST_HEAD: usize = 8 * 1024;
 struct Server {
     handler: Arc<Handler>,
     connections: Arc<Connections>,
+    renderer: Arc<Renderer>,
     http: hyper::server::conn::http1::Builder,
     write_timeout: Duration,
 }
@@ -54,6 +55,10 @@ pub(crate) async fn serve(
         Arc::new(tokio::sync::Notify::new()),
     ));
     let server = Arc::new(Server {
+        renderer: Arc::new(Renderer::new(
+            Arc::clone(&handler),
+            Arc::clone(&connections),
+        )),
         handler,
         connections,
         http,
@@ -108,24 +113,40 @@ impl Server {
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let server = Arc::clone(&server);
             let conn = served.clone();
-            let response = server.answer(&request, conn);
-            async move { Ok::<_, Infallible>(response) }
+            async move { server.answer(&request, conn).await }
         });
         let io = TokioIo::new(WriteTimeout::new(stream, self.write_timeout, conn));
         // Errors are the client's (reset, timeout, malformed request): nothing to do.
         let _ = self.http.serve_connection(io, service).await;
     }
 
-    /// The answer to `request`.
-    fn answer(&self, request: &Request<Incoming>, conn: Conn) -> Response<Answer> {
+    /// The answer to `request`; an error (a rendering panicked) closes the connection.
+    async fn answer(
+        &self,
+        request: &Request<Incoming>,
+        conn: Conn,
+    ) -> Result<Response<Answer>, io::Error> {
         conn.request_started();
-        let done = RequestDone(conn);
-        bad_host(request.version(), request.headers())
-            .unwrap_or_else(|| {
-                self.handler
-                    .handle(request.method(), request.uri().path(), request.headers())
-            })
-            .map(|body| Answer::text(body, done))
+        let done = RequestDone(conn.clone());
+        if let Some(bad) = bad_host(request.version(), request.headers()) {
+            return Ok(bad.map(|body| Answer::text(body, done)));
+        }
+        let route = self
+            .handler
+            .route(request.method(), request.uri().path(), request.headers());
+        match route {
+            Route::Answer(response) => Ok(response.map(|body| Answer::text(body, done))),
+            Route::Scrape(scrape) => {
+                let rendering = self
+                    .renderer
+                    .rendering(scrape)
+                    .await
+                    .ok_or_else(|| io::Error::other("rendering the exposition panicked"))?;
+                conn.holds(rendering.id());
+                let gzipped = rendering.gzipped;
+                Ok(scrape.response(Answer::rendered(rendering, done), gzipped))
+            }
+        }
     }
 }
 

@@ -18,7 +18,8 @@ use tokio::task::AbortHandle;
 pub(crate) struct Connections {
     max: usize,
     table: Mutex<Table>,
-    /// Told when room may have appeared: a connection closed, went idle or blocked.
+    /// Told when room may have appeared: a connection closed, went idle or blocked, a rendering
+    /// was released. Shared with the renderings.
     pub(crate) changed: Arc<Notify>,
 }
 
@@ -36,6 +37,8 @@ struct Entry {
     idle_since: Option<Instant>,
     /// Since when a write to its client has been blocked.
     blocked_since: Option<Instant>,
+    /// The rendering its answer holds.
+    holding: Option<u64>,
 }
 
 impl Entry {
@@ -102,6 +105,38 @@ impl Connections {
         }))
     }
 
+    /// Closes every connection holding the rendering (one of `alive`) whose holders all wait on
+    /// their clients, the one they have waited on the longest; false if there is none.
+    pub(crate) fn release_a_rendering(&self, alive: &[u64]) -> bool {
+        let mut table = self.table();
+        // For each rendering, since when its last holder has waited (None: one does not).
+        let mut waiting: HashMap<u64, Option<Instant>> = HashMap::new();
+        for entry in table.open.values() {
+            if let Some(rendering) = entry.holding.filter(|r| alive.contains(r)) {
+                let since = waiting.entry(rendering).or_insert(entry.blocked_since);
+                *since = since.zip(entry.blocked_since).map(|(a, b)| a.max(b));
+            }
+        }
+        let Some(rendering) = waiting
+            .into_iter()
+            .filter_map(|(rendering, since)| Some((since?, rendering)))
+            .min()
+            .map(|(_, rendering)| rendering)
+        else {
+            return false;
+        };
+        let holders: Vec<u64> = table
+            .open
+            .iter()
+            .filter(|(_, entry)| entry.holding == Some(rendering))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in holders {
+            close(&mut table, id);
+        }
+        true
+    }
+
     fn update(&self, id: u64, change: impl FnOnce(&mut Entry) -> bool) {
         let notify = self.table().open.get_mut(&id).is_some_and(change);
         if notify {
@@ -155,10 +190,19 @@ impl Conn {
         });
     }
 
+    /// The answer holds `rendering`.
+    pub(crate) fn holds(&self, rendering: u64) {
+        self.update(|entry| {
+            entry.holding = Some(rendering);
+            false
+        });
+    }
+
     /// The answer has been written (or dropped): waiting for the next request head.
     pub(crate) fn request_done(&self) {
         self.update(|entry| {
             entry.idle_since = Some(Instant::now());
+            entry.holding = None;
             true
         });
     }
@@ -214,5 +258,28 @@ mod tests {
         assert_eq!(ids(&connections), [3]);
         drop((c, d));
         assert!(ids(&connections).is_empty());
+    }
+
+    #[test]
+    fn a_rendering_is_released_by_closing_its_blocked_holders() {
+        let connections = Arc::new(Connections::new(10, Arc::new(Notify::new())));
+        let holders: Vec<_> = (0..4).map(|_| connections.open()).collect();
+        for (holder, rendering) in holders.iter().zip([7, 7, 8, 9]) {
+            holder.request_started();
+            holder.holds(rendering);
+        }
+        // No rendering has every holder blocked.
+        holders[1].write_blocked();
+        assert!(!connections.release_a_rendering(&[7, 8, 9]));
+        // Now both of 7 are, and 9's one.
+        holders[0].write_blocked();
+        holders[3].write_blocked();
+        // 7's holders have waited the longest: both are closed.
+        assert!(connections.release_a_rendering(&[7, 8, 9]));
+        let mut open: Vec<u64> = connections.table().open.keys().copied().collect();
+        open.sort_unstable();
+        assert_eq!(open, [2, 3]);
+        // Renderings not alive any more are not looked at.
+        assert!(!connections.release_a_rendering(&[8]));
     }
 }

@@ -12,6 +12,7 @@ use hyper::{Method, Response, StatusCode, Version};
 use metrics_core::Registry;
 
 use super::auth::Auth;
+use crate::scrape::Scrape;
 
 /// The registry served.
 pub(crate) enum Source {
@@ -29,6 +30,12 @@ pub(crate) struct Handler {
     pub(crate) size_hint: AtomicUsize,
 }
 
+/// Where a request goes: an answer known at once, or a scrape to render.
+pub(crate) enum Route {
+    Answer(Response<Bytes>),
+    Scrape(Scrape),
+}
+
 impl Handler {
     fn registry(&self) -> &Registry {
         match &self.registry {
@@ -37,30 +44,45 @@ impl Handler {
         }
     }
 
-    /// The answer to `method path` with `headers` (the path without its query string):
-    ///
-    /// - the health path: `200 OK` to `GET` and `HEAD`, else `405` with `Allow: GET, HEAD`;
-    /// - without the expected credentials: `401` with the challenge, whatever the path and
-    ///   method (so that neither reveals which paths exist);
-    /// - a path not served: `404`;
-    /// - a method other than `GET` and `HEAD`: `405` with `Allow: GET, HEAD`;
-    /// - else the exposition in the format `Accept` asks for, gzip-compressed when
-    ///   `Accept-Encoding` allows it (feature `gzip`), with `Content-Type` and `Vary`.
-    ///
-    /// A `HEAD` gets the answer of `GET`: hyper leaves the body out.
+    /// The answer to `method path` with `headers` (the path without its query string), rendered
+    /// on the calling thread; see [`route`](Self::route) for which answer. The server renders
+    /// on its own thread instead (`render.rs`); this is the same answer without a runtime, for
+    /// tests and fuzzing.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn handle(
         &self,
         method: &Method,
         path: &str,
         headers: &HeaderMap,
     ) -> Response<Bytes> {
+        match self.route(method, path, headers) {
+            Route::Answer(response) => response,
+            Route::Scrape(scrape) => {
+                let (body, gzipped) = self.render(scrape);
+                scrape.response(Bytes::from(body), gzipped)
+            }
+        }
+    }
+
+    /// Where `method path` with `headers` goes:
+    ///
+    /// - the health path: `200 OK` to `GET` and `HEAD`, else `405` with `Allow: GET, HEAD`;
+    /// - without the expected credentials: `401` with the challenge, whatever the path and
+    ///   method (so that neither reveals which paths exist);
+    /// - a path not served: `404`;
+    /// - a method other than `GET` and `HEAD`: `405` with `Allow: GET, HEAD`;
+    /// - else a scrape: the exposition in the format `Accept` asks for, gzip-compressed when
+    ///   `Accept-Encoding` allows it (feature `gzip`), with `Content-Type` and `Vary`.
+    ///
+    /// A `HEAD` gets the answer of `GET`: hyper leaves the body out.
+    pub(crate) fn route(&self, method: &Method, path: &str, headers: &HeaderMap) -> Route {
         let read = method == Method::GET || method == Method::HEAD;
         if self.health.as_deref() == Some(path) {
-            return if read {
+            return Route::Answer(if read {
                 plain(StatusCode::OK, "OK\n")
             } else {
                 not_allowed()
-            };
+            });
         }
         if let Some(auth) = &self.auth {
             if !auth.admits(headers.get(AUTHORIZATION)) {
@@ -68,16 +90,27 @@ impl Handler {
                 response
                     .headers_mut()
                     .insert(WWW_AUTHENTICATE, HeaderValue::from_static(auth.challenge()));
-                return response;
+                return Route::Answer(response);
             }
         }
         if !self.paths.iter().any(|p| p == path) {
-            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+            return Route::Answer(plain(StatusCode::NOT_FOUND, "Not Found\n"));
         }
         if !read {
-            return not_allowed();
+            return Route::Answer(not_allowed());
         }
-        crate::scrape::respond(self.registry(), headers, &self.size_hint)
+        Route::Scrape(Scrape::asked(headers))
+    }
+
+    /// The body of `scrape`, and whether it is gzip-compressed.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn render(&self, scrape: Scrape) -> (Vec<u8>, bool) {
+        scrape.render(self.registry(), &self.size_hint)
+    }
+
+    /// Writes the exposition `scrape` asks for into `text` (emptied first).
+    pub(crate) fn write(&self, scrape: Scrape, text: &mut String) {
+        scrape.write(self.registry(), &self.size_hint, text);
     }
 }
 

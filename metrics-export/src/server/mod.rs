@@ -15,6 +15,7 @@ mod builder;
 mod conn;
 mod eviction;
 mod handler;
+mod render;
 
 use std::fmt;
 use std::io;

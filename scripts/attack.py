@@ -53,7 +53,7 @@ class Demo:
         return self.proc.pid
 
     def status(self, field):
-        """A field of /proc/PID/status, in MB for the memory ones."""
+        """A field of /proc/PID/status, in MiB for the memory ones."""
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:
                 if line.startswith(field + ":"):
@@ -194,6 +194,14 @@ class Counter:
             self.value += 1
 
 
+class Tally:
+    """What the attackers of one attack got: connections made, answers read."""
+
+    def __init__(self):
+        self.connections = Counter()
+        self.answers = Counter()
+
+
 def closed(sock):
     """Whether the server closed (or reset) the connection; unread data does not count."""
     poller = select.poll()
@@ -201,29 +209,30 @@ def closed(sock):
     return bool(poller.poll(0))
 
 
-def keepalive(port, stop, i, n, connections):
+def keepalive(port, stop, i, n, tally):
     """A keep-alive connection sending `GET /health` every 5 s (the n of them spread evenly)."""
     stop.wait(5 * i / n)
     while not stop.is_set():
         try:
             with connect(port, 10) as sock, sock.makefile("rb") as reader:
-                connections.inc()
+                tally.connections.inc()
                 sock.settimeout(15)
                 while not stop.is_set():
                     sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                     read_answer(reader)
+                    tally.answers.inc()
                     stop.wait(5)
         except OSError:
             pass
 
 
-def slowloris(port, stop, i, n, connections):
+def slowloris(port, stop, i, n, tally):
     """A connection sending one byte of a request head a second, never ending it."""
     stop.wait(i / n)
     while not stop.is_set():
         try:
             with connect(port, 10) as sock:
-                connections.inc()
+                tally.connections.inc()
                 sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
                 while not stop.wait(1):
                     if closed(sock):
@@ -233,30 +242,31 @@ def slowloris(port, stop, i, n, connections):
             pass
 
 
-def gzip_pipeline(port, stop, i, n, connections):
+def gzip_pipeline(port, stop, i, n, tally):
     """A connection pipelining gzip scrapes, 8 at a time, reading the answers."""
     batch = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n" * 8
     while not stop.is_set():
         try:
             with connect(port, 10) as sock, sock.makefile("rb") as reader:
-                connections.inc()
+                tally.connections.inc()
                 sock.settimeout(60)
                 while not stop.is_set():
                     sock.sendall(batch)
                     for _ in range(8):
                         read_answer(reader)
+                        tally.answers.inc()
         except OSError:
             pass
 
 
-def nonreader(port, stop, i, n, connections):
+def nonreader(port, stop, i, n, tally):
     """A connection that sends a scrape and never reads the answer; after 5 s, or once the server
     closed it, the same on a new connection (the n of them spread evenly over the 5 s)."""
     stop.wait(5 * i / n)
     while not stop.is_set():
         try:
             with connect(port, 10) as sock:
-                connections.inc()
+                tally.connections.inc()
                 sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 until = time.monotonic() + 5
                 while not stop.wait(0.2) and time.monotonic() < until:
@@ -285,10 +295,10 @@ def run_attack(name, binary, pad_mb, duration):
         rss_before = demo.status("VmRSS")
         cpu_before = demo.cpu_seconds()
         stop, quit_attack = threading.Event(), threading.Event()
-        connections = Counter()
+        tally = Tally()
         threads = [
             threading.Thread(
-                target=attacker, args=(demo.port, quit_attack, i, count, connections), daemon=True
+                target=attacker, args=(demo.port, quit_attack, i, count, tally), daemon=True
             )
             for i in range(count)
         ] if attacker else []
@@ -317,12 +327,13 @@ def run_attack(name, binary, pad_mb, duration):
         return {
             "attack": name,
             "attackers": count,
-            "connections_made": connections.value,
+            "connections_made": tally.connections.value,
+            "answers_to_attackers": tally.answers.value,
             "scrapes": scrapes.summary(),
             "health": health.summary(),
-            "rss_before_mb": round(rss_before, 1),
-            "rss_peak_mb": round(peak, 1),
-            "rss_after_mb": round(demo.status("VmRSS"), 1),
+            "rss_before_mib": round(rss_before, 1),
+            "rss_peak_mib": round(peak, 1),
+            "rss_after_mib": round(demo.status("VmRSS"), 1),
             "server_cpu_s": round(cpu, 1),
             "fds_during": fds,
         }
@@ -338,7 +349,7 @@ def run_soak(binary, pad_mb, duration):
     try:
         url = f"http://127.0.0.1:{demo.port}/metrics"
         request(demo.port, "/metrics", [], timeout=30)
-        before = {"rss_mb": round(demo.status("VmRSS"), 1), "fds": demo.fds()}
+        before = {"rss_mib": round(demo.status("VmRSS"), 1), "fds": demo.fds()}
         cpu_before = demo.cpu_seconds()
         out = subprocess.run(
             [wrk, "-t2", "-c64", f"-d{int(duration)}s", "--timeout", "10s", "--latency",
@@ -347,14 +358,14 @@ def run_soak(binary, pad_mb, duration):
         ).stdout
         cpu = demo.cpu_seconds() - cpu_before
         time.sleep(1)
-        after = {"rss_mb": round(demo.status("VmRSS"), 1), "fds": demo.fds()}
+        after = {"rss_mib": round(demo.status("VmRSS"), 1), "fds": demo.fds()}
         # And the server still answers.
         status, _ = request(demo.port, "/metrics", [], timeout=10)
         return {
             "attack": "soak",
             "before": before,
             "after": after,
-            "rss_peak_mb": round(demo.status("VmHWM"), 1),
+            "rss_peak_mib": round(demo.status("VmHWM"), 1),
             "server_cpu_s": round(cpu, 1),
             "status_after": status,
             "wrk": out,
@@ -366,8 +377,8 @@ def run_soak(binary, pad_mb, duration):
 def show(result):
     if result["attack"] == "soak":
         print(
-            f"soak: RSS {result['before']['rss_mb']} MB -> {result['after']['rss_mb']} MB "
-            f"(peak {result['rss_peak_mb']} MB), fds {result['before']['fds']} -> "
+            f"soak: RSS {result['before']['rss_mib']} MiB -> {result['after']['rss_mib']} MiB "
+            f"(peak {result['rss_peak_mib']} MiB), fds {result['before']['fds']} -> "
             f"{result['after']['fds']}, server CPU {result['server_cpu_s']} s, "
             f"answer after: {result['status_after']}"
         )
@@ -378,9 +389,10 @@ def show(result):
         f"{result['attack']:<13} scrapes {s['ok']:>3} ok {s['failed']:>3} failed, "
         f"p50 {s['p50_ms']} ms p99 {s['p99_ms']} ms max {s['max_ms']} ms | "
         f"/health {h['ok']:>4} ok {h['failed']:>3} failed, p99 {h['p99_ms']} ms "
-        f"max {h['max_ms']} ms | RSS {result['rss_before_mb']} -> peak {result['rss_peak_mb']} "
-        f"-> {result['rss_after_mb']} MB | CPU {result['server_cpu_s']} s | "
-        f"{result['connections_made']} attacker connections"
+        f"max {h['max_ms']} ms | RSS {result['rss_before_mib']} -> peak {result['rss_peak_mib']} "
+        f"-> {result['rss_after_mib']} MiB | CPU {result['server_cpu_s']} s | "
+        f"attackers: {result['connections_made']} connections, "
+        f"{result['answers_to_attackers']} answers"
     )
     sys.stdout.flush()
 

@@ -4,7 +4,7 @@
 //! answers promptly, and bounds what the attack costs (CPU, memory). The latency limits are hang
 //! guards (an answer takes milliseconds here); the tests run one at a time, since they measure
 //! the process.
-#![cfg(feature = "server")]
+#![cfg(all(feature = "server", target_os = "linux"))] // reads /proc
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

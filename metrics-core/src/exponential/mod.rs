@@ -435,14 +435,15 @@ impl ExponentialHistogram {
             return;
         }
         let at_max = index_at_max_schema(bits);
-        let layout = Layout::unpack(word(block, LAYOUT).load(Ordering::Relaxed));
+        let packed = word(block, LAYOUT).load(Ordering::Relaxed);
+        let layout = Layout::unpack(packed);
         #[allow(clippy::cast_sign_loss)]
         let at = coarser(at_max, layout.shift).wrapping_sub(layout.offset) as u32;
         if at < layout.window {
             let count = word(block, self.native + at as usize);
             count.store(count.load(Ordering::Relaxed) + 1, Ordering::Release);
         } else {
-            self.relayout(block, layout, at_max);
+            self.relayout(block, packed, at_max);
         }
     }
 
@@ -450,7 +451,8 @@ impl ExponentialHistogram {
     /// index at schema 8), and counts an observation there. Only the block's owner calls it.
     #[cold]
     #[inline(never)]
-    fn relayout(&self, block: &[Line], layout: Layout, at_max: i32) {
+    fn relayout(&self, block: &[Line], packed: u64, at_max: i32) {
+        let layout = Layout::unpack(packed);
         let window = |layout: Layout| {
             (self.native..self.native + layout.window as usize)
                 .map(|i| word(block, i).load(Ordering::Relaxed))

@@ -48,7 +48,7 @@ use crate::metric::{
 };
 use crate::rules::{self, BucketError};
 use crate::shard::{lines_for, Line, Shard, SHARDS, WORDS_PER_LINE};
-use crate::sync::{AtomicU64, OnceLock, Ordering};
+use crate::sync::{yield_now, AtomicU64, OnceLock, Ordering};
 
 use mapping::{coarser, index_at_max_schema, BUCKETS_AT_MIN_SCHEMA, ZERO_THRESHOLD_BITS};
 
@@ -550,13 +550,13 @@ impl ExponentialHistogram {
             Some(base) => subtract(native, &base),
             None => native,
         };
-        let classic_base = self.classic_base.iter().map(|w| w.load(Ordering::Relaxed));
         let mut classic: Vec<u64> = classic
             .iter()
-            .zip(classic_base.clone())
-            .map(|(&now, base)| now.saturating_sub(base))
+            .zip(&self.classic_base[..self.bounds.len() + 1])
+            .map(|(&now, base)| now.saturating_sub(base.load(Ordering::Relaxed)))
             .collect();
-        let base_sum = f64::from_bits(classic_base.last().unwrap_or(0));
+        let base_sum =
+            f64::from_bits(self.classic_base[self.bounds.len() + 1].load(Ordering::Relaxed));
         let count = reconcile(&native, &mut classic);
         ExponentialReading {
             schema: schema_of(native.shift),
@@ -626,10 +626,10 @@ impl ExponentialHistogram {
             }
             // The owner is re-laying the block out: a few microseconds.
             attempts += 1;
-            if attempts < 64 {
+            if attempts < 64 && cfg!(not(metrics_loom)) {
                 std::hint::spin_loop();
             } else {
-                std::thread::yield_now();
+                yield_now();
             }
         }
     }

@@ -589,6 +589,39 @@ mod tests {
     }
 
     #[test]
+    fn stats_estimate_from_the_buckets() {
+        static BOUNDS: [f64; 3] = [0.1, 0.5, 1.0];
+        let h = Histogram::with_buckets(&BOUNDS);
+        assert_eq!(h.snapshot().stats().count, 0);
+        assert!(h.snapshot().stats().stddev.is_nan() && h.snapshot().mean().is_nan());
+        for v in [0.05, 0.2, 0.3, 0.4, 0.7, 2.0] {
+            h.observe(v);
+        }
+        let s = h.snapshot().stats();
+        let mean = 3.65 / 6.0;
+        assert_eq!((s.count, s.mean, s.min, s.max), (6, mean, 0.0, 1.0));
+        // Each bucket at its middle; `+Inf` at the highest finite bound.
+        let squares = (0.05f64 - mean).powi(2)
+            + 3.0 * (0.3f64 - mean).powi(2)
+            + (0.75f64 - mean).powi(2)
+            + (1.0f64 - mean).powi(2);
+        assert!((s.stddev - (squares / 6.0).sqrt()).abs() < 1e-15, "{s:?}");
+        let p = |q| h.snapshot().quantile(q);
+        assert_eq!(
+            (s.p50, s.p90, s.p95, s.p99),
+            (p(0.5), p(0.9), p(0.95), p(0.99))
+        );
+        assert!(s.min <= s.p50 && s.p50 <= s.p90 && s.p99 <= s.max);
+        // Only the upper buckets occupied: the range starts at their lower bound.
+        let h = Histogram::with_buckets(&BOUNDS);
+        h.observe(0.7);
+        assert_eq!(
+            (h.snapshot().stats().min, h.snapshot().stats().max),
+            (0.5, 1.0)
+        );
+    }
+
+    #[test]
     fn ticks_from_many_threads_are_all_counted() {
         let h = Histogram::new();
         let tick = clock::ticks_within(0.01);

@@ -105,6 +105,8 @@ pub use stats::LatencyStats;
 /// - `buckets = [...]`, `exponential(start, factor, count)`, `linear(start, width, count)`:
 ///   histogram bounds, checked and evaluated at compile time.
 /// - `max_series = N`: the series cap of a family with open-ended labels (default 10,000).
+/// - `schema = N` (-4 to 8) and `max_buckets = N` (1 to 65,536): the starting resolution and
+///   the bucket limit of an [`ExponentialHistogram`] (default 8 and 160).
 /// - `skip`: not a metric; built with its own `Default`.
 ///
 /// # Generated items

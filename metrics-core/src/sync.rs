@@ -12,6 +12,13 @@ pub(crate) use loom::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicUsize
 #[cfg(not(metrics_loom))]
 pub(crate) use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+/// Lets another thread run: a reader waiting for a writer to finish (loom's, under loom, which
+/// schedules its threads only at its own calls).
+#[cfg(metrics_loom)]
+pub(crate) use loom::thread::yield_now;
+#[cfg(not(metrics_loom))]
+pub(crate) use std::thread::yield_now;
+
 /// A `const fn`, but under loom (whose atomics are built at run time).
 macro_rules! const_fn {
     ($(#[$attr:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {

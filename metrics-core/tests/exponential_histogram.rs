@@ -220,6 +220,39 @@ fn threads_past_the_slots_and_a_reader_meanwhile() {
     assert_eq!((counts, classic.sum()), (r.classic.clone(), r.sum));
 }
 
+#[test]
+fn readers_never_see_a_half_done_relayout() {
+    // One writer moving up an octave at a time: its block halves its resolution down to
+    // schema -4, then its window moves, while a reader snapshots. Each reading must be exactly
+    // the first `count` observations (one writer records in order), at the reading's schema.
+    // (On OS threads, where a reading rarely meets a re-layout: `tests/loom_slots.rs` checks
+    // every interleaving of one.)
+    let values: Vec<f64> = (0..600).map(|i| 1.5 * 2f64.powi(i)).collect();
+    for _ in 0..50 {
+        let h = ExponentialHistogram::with_resolution(&BOUNDS, 8, 4);
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for &v in &values {
+                    h.observe(v);
+                }
+                done.store(true, std::sync::atomic::Ordering::Release);
+            });
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::Acquire);
+                let r = h.snapshot();
+                check_invariants(&r, 4);
+                let seen = &values[..r.count as usize];
+                assert_eq!(occupied(&r), expected(&r, seen).0, "after {}", r.count);
+                if finished {
+                    assert_eq!(r.count, 600);
+                    break;
+                }
+            }
+        });
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
 #[label(rename_all = "snake_case")]
 enum Route {

@@ -20,28 +20,85 @@ pub(crate) const VARY: &str = if cfg!(feature = "gzip") {
 /// The answer to a scrape of `registry` with the request's `headers`: `200` with the format
 /// `Accept` asks for (its `Content-Type`), gzip-compressed when `Accept-Encoding` allows it
 /// (`Content-Encoding`), and `Vary`. `size_hint` keeps the last size, so the next scrape
-/// allocates its buffer once.
+/// allocates its buffer once. (The server renders on a thread of its own, `server/render.rs`.)
+#[cfg(feature = "axum")]
 pub(crate) fn respond<B: From<Vec<u8>>>(
     registry: &Registry,
     headers: &HeaderMap,
     size_hint: &AtomicUsize,
 ) -> http::Response<B> {
-    let format = ExpositionFormat::negotiate(joined(headers, &ACCEPT).as_deref());
-    let mut body = Vec::with_capacity(size_hint.load(Ordering::Relaxed) + 1024);
-    format.write(registry, &mut body);
-    size_hint.store(body.len(), Ordering::Relaxed);
-    let (body, gzipped) = compress(joined(headers, &ACCEPT_ENCODING).as_deref(), body);
-    let mut response = http::Response::new(B::from(body));
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    if gzipped {
-        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    let scrape = Scrape::asked(headers);
+    let (body, gzipped) = scrape.render(registry, size_hint);
+    scrape.response(B::from(body), gzipped)
+}
+
+/// What a scrape asks for: a format, and whether a gzip-compressed answer is accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scrape {
+    pub(crate) format: ExpositionFormat,
+    pub(crate) gzip: bool,
+}
+
+impl Scrape {
+    /// The number of different scrapes ([`index`](Self::index) is below it): each format,
+    /// compressed or not.
+    #[cfg(feature = "server")]
+    pub(crate) const KINDS: usize = 6;
+
+    /// What the request's `Accept` and `Accept-Encoding` headers ask for.
+    pub(crate) fn asked(headers: &HeaderMap) -> Self {
+        Self {
+            format: ExpositionFormat::negotiate(joined(headers, &ACCEPT).as_deref()),
+            gzip: accepts_gzip(joined(headers, &ACCEPT_ENCODING).as_deref()),
+        }
     }
-    headers.insert(http::header::VARY, HeaderValue::from_static(VARY));
-    response
+
+    /// A different number in `0..KINDS` for each scrape.
+    #[cfg(feature = "server")]
+    pub(crate) fn index(self) -> usize {
+        let format = match self.format {
+            ExpositionFormat::Text => 0,
+            ExpositionFormat::OpenMetrics => 1,
+            #[cfg(feature = "protobuf")]
+            ExpositionFormat::Protobuf => 2,
+        };
+        format * 2 + usize::from(self.gzip)
+    }
+
+    /// The body: `registry` in the format, compressed when gzip is accepted; and whether it is
+    /// (it is not if compressing failed).
+    pub(crate) fn render(self, registry: &Registry, size_hint: &AtomicUsize) -> (Vec<u8>, bool) {
+        let mut body = Vec::new();
+        self.write(registry, size_hint, &mut body);
+        match compress(self.gzip, &body) {
+            Some(compressed) => (compressed, true),
+            None => (body, false),
+        }
+    }
+
+    /// Writes `registry` in the format into `body` (emptied first), which gets the capacity of
+    /// the last exposition (`size_hint`) at once.
+    pub(crate) fn write(self, registry: &Registry, size_hint: &AtomicUsize, body: &mut Vec<u8>) {
+        body.clear();
+        body.reserve_exact(size_hint.load(Ordering::Relaxed) + 1024);
+        self.format.write(registry, body);
+        size_hint.store(body.len(), Ordering::Relaxed);
+    }
+
+    /// The `200` answer with `body`: `Content-Type`, `Content-Encoding` when `gzipped`, `Vary`.
+    pub(crate) fn response<B>(self, body: B, gzipped: bool) -> http::Response<B> {
+        let mut response = http::Response::new(body);
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(self.format.content_type()),
+        );
+        if gzipped {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        headers.insert(http::header::VARY, HeaderValue::from_static(VARY));
+        response
+    }
 }
 
 /// The values of every `name` header, joined by commas (as HTTP allows), `None` if absent.
@@ -55,31 +112,28 @@ fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     (!joined.is_empty()).then_some(joined)
 }
 
-/// The body, gzip-compressed when `accept_encoding` accepts it (feature `gzip`).
+/// `body` gzip-compressed when `gzip` is true; `None` if not, or if that failed (which
+/// writing into a `Vec` cannot, but then the plain text is still a right answer).
 #[cfg(feature = "gzip")]
-fn compress(accept_encoding: Option<&str>, body: Vec<u8>) -> (Vec<u8>, bool) {
+pub(crate) fn compress(gzip: bool, body: &[u8]) -> Option<Vec<u8>> {
     use std::io::Write as _;
-    if !accepts_gzip(accept_encoding) {
-        return (body, false);
+    if !gzip {
+        return None;
     }
     let mut gz = flate2::write::GzEncoder::new(
         Vec::with_capacity(body.len() / 4 + 64),
         flate2::Compression::fast(),
     );
-    // Writing into a `Vec` cannot fail; if it somehow did, the plain body is still right.
-    match gz.write_all(&body).and_then(|()| gz.finish()) {
-        Ok(compressed) => (compressed, true),
-        Err(_) => (body, false),
-    }
+    gz.write_all(body).and_then(|()| gz.finish()).ok()
 }
 
 #[cfg(not(feature = "gzip"))]
-fn compress(_accept_encoding: Option<&str>, body: Vec<u8>) -> (Vec<u8>, bool) {
-    (body, false)
+pub(crate) fn compress(_gzip: bool, _body: &[u8]) -> Option<Vec<u8>> {
+    None
 }
 
 /// Whether an `Accept-Encoding` value accepts gzip: `gzip` (or `x-gzip`) with a weight above
-/// 0, or `*` above 0 when gzip is not named.
+/// 0, or `*` above 0 when gzip is not named. Never without the `gzip` feature.
 #[cfg(feature = "gzip")]
 fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
     let (mut gzip, mut any) = (None, None);
@@ -98,6 +152,11 @@ fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
         }
     }
     gzip.or(any).is_some_and(|q| q > 0)
+}
+
+#[cfg(not(feature = "gzip"))]
+fn accepts_gzip(_accept_encoding: Option<&str>) -> bool {
+    false
 }
 
 #[cfg(all(test, feature = "gzip"))]

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use metrics_core::{Counter, Family, FloatGauge, Histogram, LabelSet, MetricSet, Registry};
+use metrics_core::{
+    Counter, ExponentialHistogram, Family, FloatGauge, Histogram, LabelSet, MetricSet, Registry,
+};
 use tests::alloc::{allocations_during, Counting};
 
 #[global_allocator]
@@ -23,6 +25,8 @@ struct Served {
     requests_total: Family<RouteLabels, Counter>,
     /// Latency by route
     request_duration_seconds: Family<RouteLabels, Histogram>,
+    /// Service time by route, exponential buckets (its classic ones are written)
+    service_seconds: Family<RouteLabels, ExponentialHistogram>,
     /// Load
     load_ratio: FloatGauge,
 }
@@ -43,10 +47,14 @@ fn scrape_allocations(series: usize) -> [u64; 4] {
             .request_duration_seconds
             .with(&RouteLabels { route })
             .observe(0.3);
+        served
+            .service_seconds
+            .with(&RouteLabels { route })
+            .observe(0.3);
     }
     served.load_ratio.set(0.75);
-    // Four scrapes of about 1.5 KB per route each.
-    let mut out = String::with_capacity(series * 8_000 + 10_000);
+    // Four scrapes of about 3 KB per route each.
+    let mut out = String::with_capacity(series * 16_000 + 10_000);
     [
         allocations_during(|| metrics_export::write_text(&plain, &mut out)),
         allocations_during(|| metrics_export::write_openmetrics(&plain, &mut out)),

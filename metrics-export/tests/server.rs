@@ -467,7 +467,7 @@ fn bearer_token_is_required_when_set() {
         None,
         Some("Bearer wrong"),
         Some("Bearer s3cre"),
-        Some("bearer s3cret"),
+        Some("Bearers3cret"),
         Some("Basic czNjcmV0"),
     ] {
         let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
@@ -620,7 +620,7 @@ fn a_client_that_does_not_read_is_cut_off_by_the_write_timeout() {
 }
 
 #[test]
-fn past_max_connections_clients_wait_for_a_free_one() {
+fn past_max_connections_the_longest_idle_connection_makes_room() {
     let server = MetricsServer::builder()
         .bind("127.0.0.1:0")
         .registry(Arc::new(Registry::new()))
@@ -628,34 +628,60 @@ fn past_max_connections_clients_wait_for_a_free_one() {
         .start()
         .unwrap();
     let addr = server.local_addr();
-    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
-    std::thread::sleep(Duration::from_millis(100));
-    // A third client is accepted by the kernel but not served...
-    let mut third = TcpStream::connect(addr).unwrap();
-    third
+    let mut idle: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let stream = TcpStream::connect(addr).unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            stream
+        })
+        .collect();
+    // A third client is served at once...
+    let reply = get(addr, "/health", None);
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(reply.text(), "OK\n");
+    // ... in the place of the connection that had waited the longest (the first), which the
+    // server closed; the second is still open, and served.
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    match idle[0].read_to_end(&mut rest) {
+        Ok(_) => assert_eq!(rest, b""),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    idle[1]
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
-    third
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    let mut first = [0u8; 1];
-    let err = third.read(&mut first).unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "{err}"
-    );
-    // ... until one of the two closes.
-    drop(idle);
-    third
+    idle[1]
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let mut reply = String::new();
-    third.read_to_string(&mut reply).unwrap();
+    idle[1].read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
     assert!(reply.ends_with("\r\n\r\nOK\n"), "{reply}");
+}
+
+#[test]
+fn past_max_connections_a_slow_request_head_makes_room() {
+    let server = MetricsServer::builder()
+        .bind("127.0.0.1:0")
+        .registry(Arc::new(Registry::new()))
+        .max_connections(1)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    // Half a request head: the connection waits on its client, and is closed for the next.
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHo").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(get(addr, "/health", None).text(), "OK\n");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    match slow.read_to_end(&mut rest) {
+        Ok(_) => assert_eq!(rest, b""),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
 }
 
 #[test]
@@ -715,4 +741,159 @@ fn an_oversized_request_head_is_refused_not_buffered() {
         get(server.local_addr(), "/metrics", None).status_line,
         "HTTP/1.1 200 OK"
     );
+}
+
+#[test]
+fn the_authorization_scheme_is_case_insensitive() {
+    // RFC 9110, 11.1: the scheme is case-insensitive; the credentials are not.
+    let (server, _) = server_with(MetricsServer::builder().bearer_token("s3cret"));
+    let addr = server.local_addr();
+    for auth in [
+        "Bearer s3cret",
+        "bearer s3cret",
+        "BEARER s3cret",
+        "bEaReR  s3cret",
+    ] {
+        let reply = request(addr, "GET", "/metrics", &[("Authorization", auth)]);
+        assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{auth}");
+        assert_eq!(reply.text(), TEXT_BODY);
+    }
+    for auth in ["bearer S3CRET", "Bearer", "Bearer ", "Basic s3cret"] {
+        let reply = request(addr, "GET", "/metrics", &[("Authorization", auth)]);
+        assert_eq!(reply.status_line, "HTTP/1.1 401 Unauthorized", "{auth}");
+    }
+    let (server, _) = server_with(MetricsServer::builder().basic_auth("prometheus", "pa:ss"));
+    for auth in [
+        "Basic cHJvbWV0aGV1czpwYTpzcw==",
+        "basic cHJvbWV0aGV1czpwYTpzcw==",
+        "BASIC cHJvbWV0aGV1czpwYTpzcw==",
+    ] {
+        let reply = request(
+            server.local_addr(),
+            "GET",
+            "/metrics",
+            &[("Authorization", auth)],
+        );
+        assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{auth}");
+    }
+}
+
+#[test]
+fn empty_credentials_are_refused_at_start() {
+    let start = |builder: metrics_export::ServerBuilder| {
+        builder
+            .bind("127.0.0.1:0")
+            .registry(Arc::new(Registry::new()))
+            .start()
+            .unwrap_err()
+    };
+    for (builder, message) in [
+        (
+            MetricsServer::builder().bearer_token(""),
+            "invalid scrape credentials: the bearer token is empty",
+        ),
+        (
+            MetricsServer::builder().bearer_token("s3\ncret"),
+            "invalid scrape credentials: the bearer token contains a control character",
+        ),
+        (
+            MetricsServer::builder().basic_auth("", "s3cret"),
+            "invalid scrape credentials: the user name is empty",
+        ),
+        (
+            MetricsServer::builder().basic_auth("prometheus\r", "s3cret"),
+            "invalid scrape credentials: the user name contains a control character",
+        ),
+        (
+            MetricsServer::builder().basic_auth("prometheus", "s3\u{7f}cret"),
+            "invalid scrape credentials: the password contains a control character",
+        ),
+    ] {
+        let err = start(builder);
+        assert!(matches!(err, ServerError::InvalidCredentials(_)), "{err:?}");
+        assert_eq!(err.to_string(), message);
+    }
+    // An empty password is the user's choice.
+    let (server, _) = server_with(MetricsServer::builder().basic_auth("prometheus", ""));
+    // base64("prometheus:")
+    let reply = request(
+        server.local_addr(),
+        "GET",
+        "/metrics",
+        &[("Authorization", "Basic cHJvbWV0aGV1czo=")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 200 OK");
+}
+
+#[test]
+fn without_credentials_everything_but_health_is_401() {
+    let (server, _) = server_with(MetricsServer::builder().bearer_token("s3cret"));
+    let addr = server.local_addr();
+    // Neither the path nor the method is revealed before the credentials are checked.
+    for (method, path) in [
+        ("GET", "/metrics"),
+        ("GET", "/nope"),
+        ("POST", "/metrics"),
+        ("DELETE", "/nope"),
+        ("HEAD", "/nope"),
+    ] {
+        let reply = request(addr, method, path, &[("Content-Length", "0")]);
+        assert_eq!(
+            reply.status_line, "HTTP/1.1 401 Unauthorized",
+            "{method} {path}"
+        );
+        assert_eq!(reply.header("WWW-Authenticate"), Some("Bearer"));
+        assert_eq!(reply.header("Allow"), None);
+    }
+    // With them, the usual answers.
+    let credentials = ("Authorization", "Bearer s3cret");
+    let reply = request(
+        addr,
+        "POST",
+        "/metrics",
+        &[credentials, ("Content-Length", "0")],
+    );
+    assert_eq!(reply.status_line, "HTTP/1.1 405 Method Not Allowed");
+    assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+    let reply = request(addr, "GET", "/nope", &[credentials]);
+    assert_eq!(reply.status_line, "HTTP/1.1 404 Not Found");
+    // The health path needs none, and is still only for GET and HEAD.
+    assert_eq!(get(addr, "/health", None).status_line, "HTTP/1.1 200 OK");
+    let reply = request(addr, "POST", "/health", &[("Content-Length", "0")]);
+    assert_eq!(reply.status_line, "HTTP/1.1 405 Method Not Allowed");
+}
+
+/// The whole answer to `raw`, sent as is.
+fn raw_answer(addr: SocketAddr, raw: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8(answer).unwrap()
+}
+
+#[test]
+fn http_1_1_without_one_host_is_400() {
+    let (server, _) = server_with(MetricsServer::builder());
+    let addr = server.local_addr();
+    // RFC 9112, 3.2: an HTTP/1.1 request without Host, or with two, is answered 400.
+    for raw in [
+        "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+    ] {
+        let answer = raw_answer(addr, raw);
+        assert!(
+            answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{raw:?}: {answer}"
+        );
+        assert!(answer.ends_with("\r\n\r\nBad Request\n"), "{answer}");
+    }
+    // HTTP/1.0 has no Host requirement.
+    let answer = raw_answer(addr, "GET /metrics HTTP/1.0\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.0 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with(TEXT_BODY), "{answer}");
 }

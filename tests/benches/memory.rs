@@ -8,8 +8,12 @@
 //! Label values are handed to each library the way it takes them (`String`s cloned into the
 //! key, `&str` interned or copied); the bytes the library keeps for them are counted.
 //!
-//! Prints a table, and writes it as JSON to `$PEERS_MEMORY_OUT` when set (`scripts/benchmarks`
-//! keeps it beside criterion's estimates and renders it in `BENCHMARKS.md`).
+//! Then memory per histogram series: our classic and exponential histograms beside HdrHistogram
+//! and DDSketch, after the same observations (latencies over five decades).
+//!
+//! Prints the tables, and writes them as JSON to `$PEERS_MEMORY_OUT` when set
+//! (`scripts/benchmarks` keeps it beside criterion's estimates and renders it in
+//! `BENCHMARKS.md`).
 
 use tests::alloc::{heap_of, Counting};
 
@@ -494,11 +498,13 @@ fn main() {
     });
     drop(v);
 
+    let histogram_rows = histograms();
+
     println!(
         "{:<18} {:<32} {:>7} {:>12} {:>10}  note",
         "library", "labels", "series", "heap bytes", "B/series"
     );
-    for r in &rows {
+    for r in rows.iter().chain(&histogram_rows) {
         println!(
             "{:<18} {:<32} {:>7} {:>12} {:>10.1}  {}",
             r.library,
@@ -512,18 +518,9 @@ fn main() {
 
     if let Some(path) = std::env::var_os("PEERS_MEMORY_OUT") {
         let mut json = String::from("{\n  \"rows\": [\n");
-        for (i, r) in rows.iter().enumerate() {
-            json.push_str(&format!(
-                "    {{\"library\": {}, \"labels\": {}, \"series\": {}, \"heap_bytes\": {}, \"bytes_per_series\": {:.1}, \"note\": {}}}{}\n",
-                quote(r.library),
-                quote(r.labels),
-                r.series,
-                r.heap_bytes,
-                r.per_series(),
-                quote(&r.note),
-                if i + 1 < rows.len() { "," } else { "" }
-            ));
-        }
+        json_rows(&mut json, &rows);
+        json.push_str("  ],\n  \"histogram_rows\": [\n");
+        json_rows(&mut json, &histogram_rows);
         json.push_str(&format!(
             "  ],\n  \"ours_counter_size_of\": {}\n}}\n",
             std::mem::size_of::<metrics_core::Counter>()
@@ -535,6 +532,165 @@ fn main() {
         std::fs::write(&path, json).expect("write the memory report");
         println!("memory report written to {}", path.display());
     }
+}
+
+/// `rows` as JSON objects, one a line.
+fn json_rows(json: &mut String, rows: &[Row]) {
+    for (i, r) in rows.iter().enumerate() {
+        json.push_str(&format!(
+            "    {{\"library\": {}, \"labels\": {}, \"series\": {}, \"heap_bytes\": {}, \"bytes_per_series\": {:.1}, \"note\": {}}}{}\n",
+            quote(r.library),
+            quote(r.labels),
+            r.series,
+            r.heap_bytes,
+            r.per_series(),
+            quote(&r.note),
+            if i + 1 < rows.len() { "," } else { "" }
+        ));
+    }
+}
+
+/// Latencies from 100 µs to 10 s, evenly spread in log scale: what fills the buckets of each
+/// structure as a service's latencies would.
+fn latencies() -> Vec<f64> {
+    (0..10_000)
+        .map(|i| 1e-4 * 10f64.powf(5.0 * f64::from(i) / 10_000.0))
+        .collect()
+}
+
+/// Memory per histogram series, each after recording `latencies()`.
+fn histograms() -> Vec<Row> {
+    use metrics_core::{ExponentialHistogram, Family, Histogram, LabelSet};
+
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+    struct PathLabels {
+        path: String,
+    }
+
+    static BOUNDS: [f64; 12] = [
+        0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048,
+    ];
+    const OPEN: usize = 1_000;
+    let values = latencies();
+    let by_two_threads = |record: &(dyn Fn() + Sync)| {
+        let both = std::sync::Barrier::new(2);
+        let run = || {
+            both.wait();
+            record();
+            both.wait();
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(run);
+            scope.spawn(run);
+        });
+    };
+    let mut rows = Vec::new();
+    let mut row = |library, labels, series, heap_bytes, note: String| {
+        rows.push(Row {
+            library,
+            labels,
+            series,
+            heap_bytes,
+            note,
+        });
+    };
+
+    let (h, bytes) = heap_of(|| {
+        let h = Histogram::with_buckets(&BOUNDS);
+        values.iter().for_each(|&v| h.observe(v));
+        h
+    });
+    row(
+        "ours",
+        "`Histogram`, 12 bounds",
+        1,
+        bytes,
+        "8 shards of 2 lines (buckets, sums) and a reset row, allocated up front".into(),
+    );
+    drop(h);
+
+    let (h, bytes) = heap_of(|| {
+        let h = ExponentialHistogram::with_buckets(&BOUNDS);
+        values.iter().for_each(|&v| h.observe(v));
+        h
+    });
+    let r = h.snapshot();
+    row(
+        "ours",
+        "`ExponentialHistogram`, 1 thread",
+        1,
+        bytes,
+        format!(
+            "one block (the classic buckets, the sum, 160 bucket counts) for the recording thread, plus the shared row and bases; schema {}, {} buckets in use",
+            r.schema,
+            r.positive.len()
+        ),
+    );
+    drop(h);
+
+    let (h, bytes) = heap_of(|| {
+        let h = ExponentialHistogram::with_buckets(&BOUNDS);
+        by_two_threads(&|| values.iter().for_each(|&v| h.observe(v)));
+        h
+    });
+    row(
+        "ours",
+        "`ExponentialHistogram`, 2 threads",
+        1,
+        bytes,
+        "a block per recording thread".into(),
+    );
+    drop(h);
+
+    let (f, bytes) = heap_of(|| {
+        let f = Family::<PathLabels, ExponentialHistogram>::new();
+        for i in 0..OPEN {
+            let h = f.with(&PathLabels {
+                path: format!("/api/{i:04}"),
+            });
+            values.iter().step_by(10).for_each(|&v| h.observe(v));
+        }
+        f
+    });
+    row(
+        "ours",
+        "`Family<String, ExponentialHistogram>`",
+        OPEN,
+        bytes,
+        "a series of an open-ended family: one row under a mutex, its buckets grown as used (1,000 observations each), plus the map entry and label".into(),
+    );
+    drop(f);
+
+    let (h, bytes) = heap_of(|| {
+        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+        for &v in &values {
+            h.record((v * 1e9) as u64).unwrap();
+        }
+        h
+    });
+    row(
+        "hdrhistogram",
+        "`Histogram<u64>`, 3 digits, 1 ns to 60 s",
+        1,
+        bytes,
+        "a count per value bucket of the whole range, allocated up front; one writer".into(),
+    );
+    drop(h);
+
+    let (h, bytes) = heap_of(|| {
+        let mut h = sketches_ddsketch::DDSketch::new(sketches_ddsketch::Config::defaults());
+        values.iter().for_each(|&v| h.add(v));
+        h
+    });
+    row(
+        "sketches-ddsketch",
+        "`DDSketch`, defaults (1%)",
+        1,
+        bytes,
+        "bins grown as used, up to 2,048; one writer".into(),
+    );
+    drop(h);
+    rows
 }
 
 /// A JSON string literal.

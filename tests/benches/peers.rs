@@ -16,7 +16,7 @@
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
@@ -172,7 +172,9 @@ fn no_upkeep() {}
 // Ours.
 
 mod ours {
-    use metrics_core::{Counter, Family, Histogram, LabelSet, LabelValue, MetricSet};
+    use metrics_core::{
+        Counter, ExponentialHistogram, Family, Histogram, LabelSet, LabelValue, MetricSet,
+    };
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
     #[label(rename_all = "snake_case")]
@@ -226,6 +228,10 @@ mod ours {
         /// Latency, 12 buckets.
         #[metric(buckets = exponential(0.001, 2.0, 12))]
         pub latency_seconds: Histogram,
+        /// Latency, exponential buckets (default schema and limit) beside the same 12 classic
+        /// buckets.
+        #[metric(buckets = exponential(0.001, 2.0, 12))]
+        pub latency_exponential_seconds: ExponentialHistogram,
     }
 
     /// The exposition case.
@@ -631,6 +637,62 @@ fn histogram_observe(c: &mut Criterion, threads: usize) {
         "measured",
         threads,
         |t, n| cycle_values(&values, t, n, |v| h.observe(v)),
+        &no_upkeep,
+    );
+
+    // Ours, exponential buckets: the same values, the same 12 classic buckets recorded too.
+    assert_eq!(m.latency_exponential_seconds.bounds(), &bounds[..]);
+    bench_threads(
+        &mut g,
+        "ours-exponential",
+        threads,
+        |t, n| {
+            cycle_values(&values, t, n, |v| {
+                m.latency_exponential_seconds.observe(v);
+            })
+        },
+        &no_upkeep,
+    );
+    let reading = m.latency_exponential_seconds.snapshot();
+    assert_eq!(reading.count, reading.classic.iter().sum::<u64>());
+
+    // Quantile sketches, which have no concurrent form: each worker records into its own
+    // instance (as hdrhistogram's `Recorder`s do), locked once per sample, so these rows are
+    // the cost of `record` and `add` alone, never shared between threads.
+    // HdrHistogram: integer values, nanoseconds from 1 ns to 60 s, 3 significant digits.
+    let hdr: Vec<Mutex<hdrhistogram::Histogram<u64>>> = (0..threads)
+        .map(|_| {
+            Mutex::new(hdrhistogram::Histogram::new_with_bounds(1, 60_000_000_000, 3).unwrap())
+        })
+        .collect();
+    bench_threads(
+        &mut g,
+        "hdrhistogram",
+        threads,
+        |t, n| {
+            let mut h = hdr[t].lock().unwrap();
+            cycle_values(&values, t, n, |v| {
+                h.record((v * 1e9) as u64).expect("within the bounds");
+            });
+        },
+        &no_upkeep,
+    );
+    // DDSketch: its default configuration (1% relative error, at most 2,048 bins).
+    let dd: Vec<Mutex<sketches_ddsketch::DDSketch>> = (0..threads)
+        .map(|_| {
+            Mutex::new(sketches_ddsketch::DDSketch::new(
+                sketches_ddsketch::Config::defaults(),
+            ))
+        })
+        .collect();
+    bench_threads(
+        &mut g,
+        "sketches-ddsketch",
+        threads,
+        |t, n| {
+            let mut sketch = dd[t].lock().unwrap();
+            cycle_values(&values, t, n, |v| sketch.add(v));
+        },
         &no_upkeep,
     );
     g.finish();

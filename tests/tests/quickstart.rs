@@ -138,6 +138,18 @@ palingenesis_resume_duration_seconds_count 2
 "
     );
 
+    // The README's p99, in three lines: rank 0.99 × 2 is in (30, 60], interpolated.
+    let snapshot = m.resume_duration_seconds.snapshot();
+    let p99 = snapshot.quantile(0.99);
+    let stats = snapshot.stats();
+    assert_eq!(p99, 30.0 + 30.0 * (1.98 - 1.0));
+    assert_eq!((stats.count, stats.mean, stats.p99), (2, 22.71, p99));
+    assert_eq!(
+        (stats.min, stats.max),
+        (0.1, 60.0),
+        "the range of the non-empty buckets"
+    );
+
     // The timer observes the elapsed seconds when dropped.
     {
         let _t = m.resume_duration_seconds.start_timer();

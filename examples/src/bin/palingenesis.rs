@@ -16,13 +16,17 @@
 //! format the scraper's `Accept` header asks for: a Prometheus started with
 //! `--enable-feature=native-histograms` gets the protobuf format, and with it
 //! `palingenesis_api_request_duration_seconds` as a native histogram.
+//!
+//! One more option, left out of the usage line because it serves no user: `--pad-mb N` registers
+//! about N MB of extra series (`padding_requests_total{route="...",code="..."}`) beside the
+//! daemon's, so that `scripts/attack` can attack a server with a big exposition.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use examples::{simulate_session, simulate_sessions, DaemonMetrics, Rng};
-use metrics_core::Registry;
+use metrics_core::{Counter, Family, LabelSet, MetricSet, Registry};
 use metrics_export::{MetricsServer, DEFAULT_PORT};
 
 const USAGE: &str = "usage: palingenesis [--port N] [--bind ADDR] [--speed X] [--seed N] \
@@ -36,6 +40,7 @@ struct Options {
     print: bool,
     sessions: u32,
     openmetrics: bool,
+    pad_mb: u32,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -53,6 +58,7 @@ fn parse_options() -> Result<Options, String> {
         print: false,
         sessions: 25,
         openmetrics: false,
+        pad_mb: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -88,6 +94,12 @@ fn parse_options() -> Result<Options, String> {
                     .map_err(|_| format!("--sessions {n}: not a number"))?;
             }
             "--openmetrics" => options.openmetrics = true,
+            "--pad-mb" => {
+                let n = value("--pad-mb")?;
+                options.pad_mb = n
+                    .parse()
+                    .map_err(|_| format!("--pad-mb {n}: not a number"))?;
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -124,6 +136,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    if options.pad_mb > 0 {
+        pad(Registry::global(), options.pad_mb);
+    }
     let addr = if options.bind.contains(':') {
         format!("[{}]:{}", options.bind, options.port) // IPv6
     } else {
@@ -162,4 +177,34 @@ fn main() -> ExitCode {
         metrics.active_sessions.set(0);
         std::thread::sleep(Duration::from_secs(30).div_f64(speed));
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+struct PaddingLabels {
+    route: String,
+    code: u16,
+}
+
+/// The extra series of `--pad-mb`.
+#[derive(MetricSet)]
+#[metric_set(prefix = "padding", global = false)]
+struct Padding {
+    /// Requests by route, to make the exposition big
+    #[metric(max_series = 10_000_000)]
+    requests_total: Family<PaddingLabels, Counter>,
+}
+
+/// Registers about `mb` MB (in Prometheus text) of `padding_requests_total` series in `registry`.
+fn pad(registry: &Registry, mb: u32) {
+    // `padding_requests_total{route="/api/v1/items/0000001/details",code="200"} 1\n`: 74 bytes.
+    let series = u64::from(mb) * 1_000_000 / 74;
+    let padding = std::sync::Arc::new(Padding::default());
+    for i in 0..series {
+        let labels = PaddingLabels {
+            route: format!("/api/v1/items/{:07}/details", i / 4),
+            code: [200, 404, 500, 503][(i % 4) as usize],
+        };
+        padding.requests_total.with(&labels).inc_by(i % 1000);
+    }
+    registry.register(padding);
 }

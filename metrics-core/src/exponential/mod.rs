@@ -4,10 +4,11 @@
 //!
 //! # Storage, and resolution under concurrency
 //!
-//! Each exclusive slot (see `crate::shard`) gets a *block* of cache lines on its first
-//! observation: the classic bucket counts and the sum, the zero bucket count, and a window of
-//! exponential bucket counts with its *layout* (schema, index of the window's first bucket,
-//! window length). Only the slot's thread writes its block, with plain loads and stores, so
+//! Each exclusive slot (see `crate::shard`) gets a *block* of words on its first observation
+//! (a cache line of padding at both ends, so that it shares no line with another allocation):
+//! the classic bucket counts and the sum, the zero bucket count, and a window of exponential
+//! bucket counts with its *layout* (schema, index of the window's first bucket, window
+//! length). Only the slot's thread writes its block, with plain loads and stores, so
 //! the slot's thread alone decides when its block's resolution goes down: an observation
 //! outside the window moves the window, or when the buckets it would span exceed
 //! `max_buckets`, halves the resolution (merging bucket pairs, `i` into `⌈i/2⌉`) until they
@@ -47,8 +48,8 @@ use crate::metric::{
     Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
 use crate::rules::{self, BucketError};
-use crate::shard::{lines_for, Line, Shard, SHARDS, WORDS_PER_LINE};
-use crate::sync::{AtomicU64, OnceLock, Ordering};
+use crate::shard::{Shard, SHARDS, WORDS_PER_LINE};
+use crate::sync::{yield_now, AtomicU64, OnceLock, Ordering};
 
 use mapping::{coarser, index_at_max_schema, BUCKETS_AT_MIN_SCHEMA, ZERO_THRESHOLD_BITS};
 
@@ -97,7 +98,7 @@ use mapping::{coarser, index_at_max_schema, BUCKETS_AT_MIN_SCHEMA, ZERO_THRESHOL
 ///
 /// Each thread records into a block of its own (see the crate docs, "Storage"), allocated on
 /// its first observation: the classic buckets, the sum, and `max(max_buckets, 72)` bucket
-/// counts, 1,408 bytes at the defaults. A thread lowers its own block's resolution when its
+/// counts, 1,560 bytes at the defaults. A thread lowers its own block's resolution when its
 /// buckets outgrow the limit, without a lock (its block has no other writer), and a reading
 /// merges the blocks at the lowest resolution among them. A series of an open-ended
 /// [`Family`](crate::Family) holds one row, under a mutex, whose buckets grow as they are
@@ -114,7 +115,7 @@ pub struct ExponentialHistogram {
     native: usize,
     /// The blocks of the exclusive slots (one per shard index; the shared shard's stays
     /// empty), built on a slot's first observation.
-    blocks: [OnceLock<Box<[Line]>>; SHARDS],
+    blocks: [OnceLock<Block>; SHARDS],
     /// A series of an open-ended family: no blocks, every observation in `shared`.
     compact: bool,
     /// The exponential buckets of the observations of threads without an exclusive slot, and
@@ -130,12 +131,34 @@ pub struct ExponentialHistogram {
     native_base: Mutex<Option<Buckets>>,
 }
 
-/// Word positions in a block.
+/// A block: the words of one exclusive slot, a line of padding at both ends so that no word
+/// shares a cache line with another allocation. Then the header (below), the classic bucket
+/// counts (one per bound, then `+Inf`), and the exponential bucket counts.
+type Block = Box<[AtomicU64]>;
+
+/// Padding words before the header (and after the buckets).
+const PAD: usize = WORDS_PER_LINE;
+/// The header words, from `PAD`: the version (odd during a re-layout), the layout (schema
+/// shift, the addend that takes an index at schema 8 to a window position, window length,
+/// index of the window's first bucket), the zero bucket's count and the sum's bits.
 const VERSION: usize = 0;
-const LAYOUT: usize = 1;
-const ZERO: usize = 2;
-const SUM: usize = 3;
-const CLASSIC: usize = 4;
+const SHIFT: usize = 1;
+const ADD: usize = 2;
+const WINDOW: usize = 3;
+const OFFSET: usize = 4;
+const ZERO: usize = 5;
+const SUM: usize = 6;
+const HEADER: usize = 7;
+/// Where the classic bucket counts start.
+const CLASSIC: usize = PAD + HEADER;
+
+/// The header of `block`: one bounds check for all its words.
+#[inline(always)]
+fn header(block: &[AtomicU64]) -> &[AtomicU64; HEADER] {
+    block[PAD..PAD + HEADER]
+        .try_into()
+        .expect("a block starts with its header")
+}
 
 /// The most a block's schema can go down: from 8 to -4.
 const MAX_SHIFT: u32 = 12;
@@ -150,20 +173,28 @@ struct Layout {
 }
 
 impl Layout {
-    fn pack(self) -> u64 {
-        #[allow(clippy::cast_sign_loss)]
-        let offset = u64::from(self.offset as u32);
-        offset | u64::from(self.shift) << 32 | u64::from(self.window) << 40
+    /// The layout of `block`, each word loaded with `ordering`.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    fn read(block: &[AtomicU64], ordering: Ordering) -> Self {
+        let header = header(block);
+        Self {
+            shift: header[SHIFT].load(ordering) as u32,
+            offset: header[OFFSET].load(ordering) as i64 as i32,
+            window: header[WINDOW].load(ordering) as u32,
+        }
     }
 
-    #[inline(always)]
-    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-    fn unpack(word: u64) -> Self {
-        Self {
-            offset: word as u32 as i32,
-            shift: (word >> 32) as u32 & 0xff,
-            window: (word >> 40) as u32,
-        }
+    /// Stores it in `block` with `ordering`: the addend the hot path uses,
+    /// `2^shift - 1 - offset·2^shift`, with which `(index at schema 8 + addend) >> shift` is
+    /// `⌈index / 2^shift⌉ - offset`, the position in the window.
+    #[allow(clippy::cast_sign_loss)]
+    fn write(self, block: &[AtomicU64], ordering: Ordering) {
+        let header = header(block);
+        let add = (1i64 << self.shift) - 1 - (i64::from(self.offset) << self.shift);
+        header[SHIFT].store(u64::from(self.shift), ordering);
+        header[ADD].store(add as u64, ordering);
+        header[WINDOW].store(u64::from(self.window), ordering);
+        header[OFFSET].store(i64::from(self.offset) as u64, ordering);
     }
 }
 
@@ -377,17 +408,17 @@ impl ExponentialHistogram {
         }
     }
 
-    /// A new block: every word zero (an empty window), so its first observation places it.
-    fn new_block(&self) -> Box<[Line]> {
-        let block: Box<[Line]> = (0..lines_for(self.native + self.capacity))
-            .map(|_| Line::new())
+    /// A new block: every count zero, an empty window, so its first observation places it.
+    fn new_block(&self) -> Block {
+        let block: Block = (0..self.native + self.capacity + PAD)
+            .map(|_| AtomicU64::new(0))
             .collect();
-        let layout = Layout {
+        Layout {
             shift: self.shift,
             offset: 0,
             window: 0,
-        };
-        word(&block, LAYOUT).store(layout.pack(), Ordering::Relaxed);
+        }
+        .write(&block, Ordering::Relaxed);
         block
     }
 
@@ -417,10 +448,10 @@ impl ExponentialHistogram {
 
     /// Records `v` (finite, not negative) in `block`, whose only writer is this thread.
     #[inline(always)]
-    fn record(&self, block: &[Line], v: f64) {
-        let classic = self.bounds.partition_point(|&b| b < v);
-        add_plain(word(block, CLASSIC + classic), 1);
-        let sum = word(block, SUM);
+    fn record(&self, block: &[AtomicU64], v: f64) {
+        let header = header(block);
+        add_plain(&block[CLASSIC + classic_index(self.bounds, v)], 1);
+        let sum = &header[SUM];
         sum.store(
             (f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(),
             Ordering::Relaxed,
@@ -430,19 +461,23 @@ impl ExponentialHistogram {
         // classic ones (see the module docs).
         let bits = v.to_bits() & !(1 << 63);
         if bits <= ZERO_THRESHOLD_BITS {
-            let zero = word(block, ZERO);
+            let zero = &header[ZERO];
             zero.store(zero.load(Ordering::Relaxed) + 1, Ordering::Release);
             return;
         }
         let at_max = index_at_max_schema(bits);
-        let layout = Layout::unpack(word(block, LAYOUT).load(Ordering::Relaxed));
+        let shift = header[SHIFT].load(Ordering::Relaxed);
+        #[allow(clippy::cast_possible_wrap)]
+        let add = header[ADD].load(Ordering::Relaxed) as i64;
+        // Negative below the window: then past every window length as a `u64`.
         #[allow(clippy::cast_sign_loss)]
-        let at = coarser(at_max, layout.shift).wrapping_sub(layout.offset) as u32;
-        if at < layout.window {
-            let count = word(block, self.native + at as usize);
+        let at = ((i64::from(at_max) + add) >> shift) as u64;
+        if at < header[WINDOW].load(Ordering::Relaxed) {
+            #[allow(clippy::cast_possible_truncation)]
+            let count = &block[self.native + at as usize];
             count.store(count.load(Ordering::Relaxed) + 1, Ordering::Release);
         } else {
-            self.relayout(block, layout, at_max);
+            self.relayout(block, at_max);
         }
     }
 
@@ -450,10 +485,12 @@ impl ExponentialHistogram {
     /// index at schema 8), and counts an observation there. Only the block's owner calls it.
     #[cold]
     #[inline(never)]
-    fn relayout(&self, block: &[Line], layout: Layout, at_max: i32) {
+    fn relayout(&self, block: &[AtomicU64], at_max: i32) {
+        let layout = Layout::read(block, Ordering::Relaxed);
         let window = |layout: Layout| {
-            (self.native..self.native + layout.window as usize)
-                .map(|i| word(block, i).load(Ordering::Relaxed))
+            block[self.native..self.native + layout.window as usize]
+                .iter()
+                .map(|count| count.load(Ordering::Relaxed))
                 .collect()
         };
         let old = Buckets {
@@ -481,23 +518,22 @@ impl ExponentialHistogram {
         };
         let mut counts = old.at(shift, offset, len);
         counts[position(new - offset)] += 1;
-        let version = word(block, VERSION);
+        let version = &header(block)[VERSION];
         let v = version.load(Ordering::Relaxed);
         version.store(v + 1, Ordering::Relaxed);
-        for (i, count) in counts
-            .into_iter()
-            .chain(std::iter::repeat(0))
-            .take(self.capacity)
-            .enumerate()
+        let words = &block[self.native..self.native + self.capacity];
+        for (word, count) in words
+            .iter()
+            .zip(counts.into_iter().chain(std::iter::repeat(0)))
         {
-            word(block, self.native + i).store(count, Ordering::Release);
+            word.store(count, Ordering::Release);
         }
-        let layout = Layout {
+        Layout {
             shift,
             offset,
             window: u32::try_from(len).expect("at most 65,536 buckets"),
-        };
-        word(block, LAYOUT).store(layout.pack(), Ordering::Release);
+        }
+        .write(block, Ordering::Release);
         version.store(v + 2, Ordering::Release);
     }
 
@@ -505,7 +541,7 @@ impl ExponentialHistogram {
     #[cold]
     fn record_shared(&self, v: f64) {
         let mut row = self.shared.lock();
-        let classic = self.bounds.partition_point(|&b| b < v);
+        let classic = classic_index(self.bounds, v);
         add_plain(&self.shared_classic[classic], 1);
         let sum = &self.shared_classic[self.bounds.len() + 1];
         sum.store(
@@ -548,13 +584,13 @@ impl ExponentialHistogram {
             Some(base) => subtract(native, &base),
             None => native,
         };
-        let classic_base = self.classic_base.iter().map(|w| w.load(Ordering::Relaxed));
         let mut classic: Vec<u64> = classic
             .iter()
-            .zip(classic_base.clone())
-            .map(|(&now, base)| now.saturating_sub(base))
+            .zip(&self.classic_base[..self.bounds.len() + 1])
+            .map(|(&now, base)| now.saturating_sub(base.load(Ordering::Relaxed)))
             .collect();
-        let base_sum = f64::from_bits(classic_base.last().unwrap_or(0));
+        let base_sum =
+            f64::from_bits(self.classic_base[self.bounds.len() + 1].load(Ordering::Relaxed));
         let count = reconcile(&native, &mut classic);
         ExponentialReading {
             schema: schema_of(native.shift),
@@ -583,10 +619,10 @@ impl ExponentialHistogram {
         let mut classic = vec![0u64; self.bounds.len() + 1];
         let mut sum = 0.0;
         for block in self.blocks.iter().filter_map(OnceLock::get) {
-            for (i, n) in classic.iter_mut().enumerate() {
-                *n = n.wrapping_add(word(block, CLASSIC + i).load(Ordering::Relaxed));
+            for (n, count) in classic.iter_mut().zip(&block[CLASSIC..]) {
+                *n = n.wrapping_add(count.load(Ordering::Relaxed));
             }
-            sum += f64::from_bits(word(block, SUM).load(Ordering::Relaxed));
+            sum += f64::from_bits(header(block)[SUM].load(Ordering::Relaxed));
         }
         {
             let row = self.shared.lock();
@@ -601,16 +637,17 @@ impl ExponentialHistogram {
     }
 
     /// The exponential buckets of `block`, read between two equal even versions.
-    fn read_block(&self, block: &[Line]) -> Buckets {
-        let version = word(block, VERSION);
+    fn read_block(&self, block: &[AtomicU64]) -> Buckets {
+        let version = &header(block)[VERSION];
         let mut attempts = 0u32;
         loop {
             let before = version.load(Ordering::Acquire);
             if before.is_multiple_of(2) {
-                let layout = Layout::unpack(word(block, LAYOUT).load(Ordering::Acquire));
-                let zero = word(block, ZERO).load(Ordering::Acquire);
-                let counts = (self.native..self.native + layout.window as usize)
-                    .map(|i| word(block, i).load(Ordering::Acquire))
+                let layout = Layout::read(block, Ordering::Acquire);
+                let zero = header(block)[ZERO].load(Ordering::Acquire);
+                let counts = block[self.native..self.native + layout.window as usize]
+                    .iter()
+                    .map(|count| count.load(Ordering::Acquire))
                     .collect();
                 // The `Acquire` loads keep this one after them.
                 if version.load(Ordering::Relaxed) == before {
@@ -624,10 +661,10 @@ impl ExponentialHistogram {
             }
             // The owner is re-laying the block out: a few microseconds.
             attempts += 1;
-            if attempts < 64 {
+            if attempts < 64 && cfg!(not(metrics_loom)) {
                 std::hint::spin_loop();
             } else {
-                std::thread::yield_now();
+                yield_now();
             }
         }
     }
@@ -682,7 +719,7 @@ impl ExponentialHistogram {
     fn classic_count(&self, index: usize) -> u64 {
         let total = self.blocks.iter().filter_map(OnceLock::get).fold(
             self.shared_classic[index].load(Ordering::Relaxed),
-            |n, block| n.wrapping_add(word(block, CLASSIC + index).load(Ordering::Relaxed)),
+            |n, block| n.wrapping_add(block[CLASSIC + index].load(Ordering::Relaxed)),
         );
         total.saturating_sub(self.classic_base[index].load(Ordering::Relaxed))
     }
@@ -692,16 +729,23 @@ impl ExponentialHistogram {
         let at = self.bounds.len() + 1;
         let total = self.blocks.iter().filter_map(OnceLock::get).fold(
             f64::from_bits(self.shared_classic[at].load(Ordering::Relaxed)),
-            |n, block| n + f64::from_bits(word(block, SUM).load(Ordering::Relaxed)),
+            |n, block| n + f64::from_bits(header(block)[SUM].load(Ordering::Relaxed)),
         );
         total - f64::from_bits(self.classic_base[at].load(Ordering::Relaxed))
     }
 }
 
-/// Word `i` of a block.
+/// The classic bucket of `v`: the number of bounds below it (they are sorted). Up to 32
+/// bounds, counted rather than searched: independent comparisons the compiler vectorizes,
+/// where a binary search chains a load and a comparison per step (measured on 12 bounds, the
+/// whole `observe` went from 10.3 to 7.2 ns).
 #[inline(always)]
-fn word(block: &[Line], i: usize) -> &AtomicU64 {
-    &block[i / WORDS_PER_LINE].0[i % WORDS_PER_LINE]
+fn classic_index(bounds: &[f64], v: f64) -> usize {
+    if bounds.len() <= 32 {
+        bounds.iter().filter(|&&b| b < v).count()
+    } else {
+        bounds.partition_point(|&b| b < v)
+    }
 }
 
 /// The schema of a shift.

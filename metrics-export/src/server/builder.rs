@@ -23,7 +23,7 @@ const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// before the connection is closed.
 const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connections served at once; further ones wait in the listen backlog until one closes.
+/// Connections open at once; past it, the one waiting on its client the longest makes room.
 const DEFAULT_MAX_CONNECTIONS: usize = 128;
 
 /// Configures a [`MetricsServer`]; [`start`](Self::start) binds and starts it.
@@ -106,15 +106,18 @@ impl ServerBuilder {
     }
 
     /// Scrapes must send `Authorization: Bearer <token>` (Prometheus: `authorization:
-    /// credentials: <token>` in the scrape config); others get `401`. Use it over TLS or on
-    /// trusted networks: the token travels in clear over plain HTTP.
+    /// credentials: <token>` in the scrape config; the scheme in any case); other requests get
+    /// `401`, whatever their path and method, except on the health path. Use it over TLS or on
+    /// trusted networks: the token travels in clear over plain HTTP. An empty token (or one
+    /// that no request could carry) makes [`start`](Self::start) fail.
     pub fn bearer_token(mut self, token: impl fmt::Display) -> Self {
         self.auth = Some(Auth::bearer(token));
         self
     }
 
     /// Scrapes must send HTTP basic credentials `user:password` (Prometheus: `basic_auth` in
-    /// the scrape config); others get `401`. The same caveat as [`bearer_token`](Self::bearer_token).
+    /// the scrape config); others get `401`, as with [`bearer_token`](Self::bearer_token), and
+    /// the same caveat. An empty user name makes [`start`](Self::start) fail.
     pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
         self.auth = Some(Auth::basic(user, password));
         self
@@ -134,8 +137,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Connections served at once (default 128, at least 1); further clients wait in the
-    /// listen backlog until one closes.
+    /// Connections open at once (default 128, at least 1). For a new one past it, the server
+    /// closes the connection that has waited on its client the longest: idle between requests,
+    /// still sending its request head, or not reading its answer. When every connection is
+    /// being answered, new clients wait in the listen backlog until one is done.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.limits.max_connections = max.max(1);
         self
@@ -152,10 +157,14 @@ impl ServerBuilder {
     /// # Errors
     /// [`ServerError::Bind`] when the address cannot be bound or resolved,
     /// [`ServerError::InvalidPath`] / [`ServerError::NoPaths`] for bad paths,
-    /// [`ServerError::Registry`] when serving the global registry and the linked metric sets
-    /// clash, [`ServerError::Runtime`] when the system refuses a thread. Nothing is left running
-    /// after an error.
+    /// [`ServerError::InvalidCredentials`] for credentials no client could send (an empty token
+    /// or user name), [`ServerError::Registry`] when serving the global registry and the linked
+    /// metric sets clash, [`ServerError::Runtime`] when the system refuses a thread. Nothing is
+    /// left running after an error.
     pub fn start(self) -> Result<MetricsServer, ServerError> {
+        if let Some(invalid) = self.auth.as_ref().and_then(Auth::invalid) {
+            return Err(ServerError::InvalidCredentials(invalid));
+        }
         let paths = validate_paths(self.paths)?;
         if let Some(health) = &self.health {
             // The health path follows the same rules, and is not a metrics path.
@@ -175,9 +184,12 @@ impl ServerBuilder {
         listener
             .set_nonblocking(true)
             .map_err(ServerError::Runtime)?;
+        // The connections on this thread; the renderings, one at a time, on one blocking thread.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
+            .max_blocking_threads(1)
+            .thread_name("metrics-render")
             .build()
             .map_err(ServerError::Runtime)?;
         let (shutdown, stop) = oneshot::channel();

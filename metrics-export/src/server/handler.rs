@@ -5,11 +5,14 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use hyper::body::Bytes;
-use hyper::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use hyper::{Method, Response, StatusCode};
+use hyper::header::{
+    HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, WWW_AUTHENTICATE,
+};
+use hyper::{Method, Response, StatusCode, Version};
 use metrics_core::Registry;
 
 use super::auth::Auth;
+use crate::scrape::Scrape;
 
 /// The registry served.
 pub(crate) enum Source {
@@ -27,6 +30,12 @@ pub(crate) struct Handler {
     pub(crate) size_hint: AtomicUsize,
 }
 
+/// Where a request goes: an answer known at once, or a scrape to render.
+pub(crate) enum Route {
+    Answer(Response<Bytes>),
+    Scrape(Scrape),
+}
+
 impl Handler {
     fn registry(&self) -> &Registry {
         match &self.registry {
@@ -35,35 +44,45 @@ impl Handler {
         }
     }
 
-    /// The answer to `method path` with `headers` (the path without its query string):
-    ///
-    /// - a path neither served nor the health path: `404`;
-    /// - a method other than `GET` and `HEAD`: `405` with `Allow: GET, HEAD`;
-    /// - the health path: `200 OK`;
-    /// - without the expected credentials: `401` with the challenge;
-    /// - else the exposition in the format `Accept` asks for, gzip-compressed when
-    ///   `Accept-Encoding` allows it (feature `gzip`), with `Content-Type` and `Vary`.
-    ///
-    /// A `HEAD` gets the answer of `GET`: hyper leaves the body out.
+    /// The answer to `method path` with `headers` (the path without its query string), rendered
+    /// on the calling thread; see [`route`](Self::route) for which answer. The server renders
+    /// on its own thread instead (`render.rs`); this is the same answer without a runtime, for
+    /// tests and fuzzing.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn handle(
         &self,
         method: &Method,
         path: &str,
         headers: &HeaderMap,
     ) -> Response<Bytes> {
-        let health = self.health.as_deref() == Some(path);
-        if !health && !self.paths.iter().any(|p| p == path) {
-            return plain(StatusCode::NOT_FOUND, "Not Found\n");
+        match self.route(method, path, headers) {
+            Route::Answer(response) => response,
+            Route::Scrape(scrape) => {
+                let (body, gzipped) = self.render(scrape);
+                scrape.response(Bytes::from(body), gzipped)
+            }
         }
-        if method != Method::GET && method != Method::HEAD {
-            let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return response;
-        }
-        if health {
-            return plain(StatusCode::OK, "OK\n");
+    }
+
+    /// Where `method path` with `headers` goes:
+    ///
+    /// - the health path: `200 OK` to `GET` and `HEAD`, else `405` with `Allow: GET, HEAD`;
+    /// - without the expected credentials: `401` with the challenge, whatever the path and
+    ///   method (so that neither reveals which paths exist);
+    /// - a path not served: `404`;
+    /// - a method other than `GET` and `HEAD`: `405` with `Allow: GET, HEAD`;
+    /// - else a scrape: the exposition in the format `Accept` asks for, gzip-compressed when
+    ///   `Accept-Encoding` allows it (feature `gzip`), with `Content-Type` and `Vary`.
+    ///
+    /// A `HEAD` gets the answer of `GET`: hyper leaves the body out.
+    pub(crate) fn route(&self, method: &Method, path: &str, headers: &HeaderMap) -> Route {
+        let read = method == Method::GET || method == Method::HEAD;
+        if self.health.as_deref() == Some(path) {
+            return Route::Answer(if read {
+                plain(StatusCode::OK, "OK\n")
+            } else {
+                not_allowed()
+            });
         }
         if let Some(auth) = &self.auth {
             if !auth.admits(headers.get(AUTHORIZATION)) {
@@ -71,11 +90,42 @@ impl Handler {
                 response
                     .headers_mut()
                     .insert(WWW_AUTHENTICATE, HeaderValue::from_static(auth.challenge()));
-                return response;
+                return Route::Answer(response);
             }
         }
-        crate::scrape::respond(self.registry(), headers, &self.size_hint)
+        if !self.paths.iter().any(|p| p == path) {
+            return Route::Answer(plain(StatusCode::NOT_FOUND, "Not Found\n"));
+        }
+        if !read {
+            return Route::Answer(not_allowed());
+        }
+        Route::Scrape(Scrape::asked(headers))
     }
+
+    /// The body of `scrape`, and whether it is gzip-compressed.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn render(&self, scrape: Scrape) -> (Vec<u8>, bool) {
+        scrape.render(self.registry(), &self.size_hint)
+    }
+
+    /// Writes the exposition `scrape` asks for into `body` (emptied first).
+    pub(crate) fn write(&self, scrape: Scrape, body: &mut Vec<u8>) {
+        scrape.write(self.registry(), &self.size_hint, body);
+    }
+}
+
+/// The `400` of an HTTP/1.1 request without exactly one `Host` (RFC 9112, 3.2), if it is one.
+pub(crate) fn bad_host(version: Version, headers: &HeaderMap) -> Option<Response<Bytes>> {
+    (version == Version::HTTP_11 && headers.get_all(HOST).iter().count() != 1)
+        .then(|| plain(StatusCode::BAD_REQUEST, "Bad Request\n"))
+}
+
+fn not_allowed() -> Response<Bytes> {
+    let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response<Bytes> {
@@ -177,6 +227,32 @@ mod tests {
         .starts_with("200 OK\n"));
         // The health path needs none.
         assert!(answer(&closed, Method::GET, "/health", &[]).starts_with("200 OK\n"));
+        // Without them, neither the path nor the method is told apart.
+        assert_eq!(answer(&closed, Method::POST, "/metrics", &[]), refused);
+        assert_eq!(answer(&closed, Method::GET, "/other", &[]), refused);
+        assert_eq!(answer(&closed, Method::DELETE, "/other", &[]), refused);
+        let token = [("authorization", "bearer t0k3n")];
+        assert!(answer(&closed, Method::POST, "/metrics", &token).starts_with("405 "));
+        assert!(answer(&closed, Method::GET, "/other", &token).starts_with("404 "));
+    }
+
+    #[test]
+    fn http_1_1_needs_one_host() {
+        use hyper::header::{HeaderMap, HeaderValue, HOST};
+        use hyper::Version;
+        let mut headers = HeaderMap::new();
+        let bad = |version, headers: &HeaderMap| {
+            super::bad_host(version, headers).map(|r| (r.status().as_u16(), r.into_body()))
+        };
+        assert_eq!(
+            bad(Version::HTTP_11, &headers),
+            Some((400, hyper::body::Bytes::from_static(b"Bad Request\n")))
+        );
+        assert_eq!(bad(Version::HTTP_10, &headers), None);
+        headers.append(HOST, HeaderValue::from_static("a"));
+        assert_eq!(bad(Version::HTTP_11, &headers), None);
+        headers.append(HOST, HeaderValue::from_static("b"));
+        assert_eq!(bad(Version::HTTP_11, &headers).map(|b| b.0), Some(400));
     }
 
     #[test]

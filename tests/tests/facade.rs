@@ -657,6 +657,89 @@ fn threads_recording_at_once_lose_nothing() {
     );
 }
 
+/// The family names of a Prometheus protobuf exposition: length-delimited `MetricFamily`
+/// messages, whose field 1 is the name.
+fn protobuf_family_names(mut bytes: &[u8]) -> Vec<String> {
+    fn varint(bytes: &mut &[u8]) -> u64 {
+        let mut value = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = bytes[0];
+            *bytes = &bytes[1..];
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        value
+    }
+    let mut names = Vec::new();
+    while !bytes.is_empty() {
+        let len = usize::try_from(varint(&mut bytes)).unwrap();
+        let (mut message, rest) = bytes.split_at(len);
+        bytes = rest;
+        while !message.is_empty() {
+            let tag = varint(&mut message);
+            let skip = match tag & 7 {
+                0 => {
+                    varint(&mut message);
+                    0
+                }
+                1 => 8,
+                2 => usize::try_from(varint(&mut message)).unwrap(),
+                5 => 4,
+                other => panic!("wire type {other}"),
+            };
+            if tag >> 3 == 1 {
+                names.push(String::from_utf8(message[..skip].to_vec()).unwrap());
+            }
+            message = &message[skip..];
+        }
+    }
+    names
+}
+
+#[test]
+fn every_output_reads_the_facade_families_after_the_sets() {
+    let registry = Registry::new();
+    registry.register(Arc::new(Jobs::default()));
+    let recorder = facade(&registry, |b| b.buckets_for("*", &[1.0]));
+    metrics::with_local_recorder(&recorder, || {
+        metrics::counter!("missions", "kind" => "recon").increment(1);
+        metrics::gauge!("depth_meters").set(120.0);
+        metrics::histogram!("dive_seconds").record(0.5);
+    });
+    let families = [
+        "jobs_total",
+        "depth_meters",
+        "dive_seconds",
+        "missions_total",
+        "metrics_facade_refused_total",
+        "metrics_series_overflow_total",
+    ];
+    let text = encode_text(&registry);
+    let typed: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(typed, families);
+    // OpenMetrics names a counter's family without `_total`.
+    let openmetrics = encode_openmetrics(&registry);
+    let typed: Vec<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        typed,
+        families.map(|f| f.strip_suffix("_total").unwrap_or(f))
+    );
+    assert_eq!(
+        protobuf_family_names(&metrics_export::encode_protobuf(&registry)),
+        families
+    );
+}
+
 #[test]
 fn the_builder_says_what_it_cannot_build() {
     let registry = Registry::new();

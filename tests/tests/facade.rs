@@ -181,18 +181,22 @@ x_count_total 1
 #[test]
 fn a_set_registered_later_wins_its_names() {
     let registry = Registry::new();
-    let recorder = facade(&registry, |b| b);
+    let recorder = facade(&registry, |b| b.max_families(2));
     let jobs = metrics::with_local_recorder(&recorder, || {
         let jobs = metrics::counter!("jobs", "queue" => "mail");
         jobs.increment(3);
         metrics::gauge!("backlog").set(2.0);
+        metrics::gauge!("workers").set(4.0); // a third family: refused
         jobs
     });
+    assert_eq!(recorder.refused(Refusal::FamilyLimit), 1);
     registry.register(Arc::new(Jobs::default()));
-    // The family gave way: its handles record nowhere, its name is refused.
+    // The family gave way: its handles record nowhere, its name is refused, and its place
+    // is free.
     jobs.increment(1);
     metrics::with_local_recorder(&recorder, || {
         metrics::counter!("jobs", "queue" => "mail").increment(1);
+        metrics::gauge!("workers").set(5.0);
     });
     assert_eq!(recorder.refused(Refusal::Clash), 2);
     let expected = format!(
@@ -203,9 +207,12 @@ jobs_total 0
 # HELP backlog {DEFAULT_HELP}
 # TYPE backlog gauge
 backlog 2
+# HELP workers {DEFAULT_HELP}
+# TYPE workers gauge
+workers 5
 {}{}",
-        refused([0, 0, 0, 2, 0]),
-        overflow(&[("backlog", 0)])
+        refused([0, 0, 0, 2, 1]),
+        overflow(&[("backlog", 0), ("workers", 0)])
     );
     assert_eq!(encode_text(&registry), expected);
 }

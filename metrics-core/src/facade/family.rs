@@ -144,29 +144,42 @@ impl<V: Value> Family<V> {
                 (names, rendered)
             });
         }
-        if labels
+        let too_long = labels
             .iter()
-            .any(|(_, v)| label_value_too_long(v, self.shape.max_label_value_len))
-        {
-            self.too_long.fetch_add(1, Ordering::Relaxed);
-            let mut map = self.series.write();
-            if map.retired {
-                return Found::Retired;
-            }
-            return Found::Overflow(self.overflow_locked(&mut map));
-        }
-        let rendered = render(labels.iter().map(|(n, v)| (n.as_str(), *v)));
+            .any(|(_, v)| label_value_too_long(v, self.shape.max_label_value_len));
+        // A value too long makes no series: no need to render it.
+        let rendered = if too_long {
+            None
+        } else {
+            Some(render(labels.iter().map(|(n, v)| (n.as_str(), *v))))
+        };
         {
             let map = self.series.read();
             if map.retired {
                 return Found::Retired;
             }
-            if let Some(series) = map.map.get(&rendered) {
+            if let Some(series) = rendered.as_ref().and_then(|r| map.map.get(r)) {
                 if series.is_live() {
                     return Found::Series(Arc::clone(series));
                 }
             }
+            // Past the cap (or too long), while the overflow series is exported: no write lock,
+            // so that a flood of new label values does not queue the recording threads.
+            if too_long || map.live >= self.shape.max_series {
+                if let Some(overflow) = self.live_overflow(&map) {
+                    self.count_diverted(too_long);
+                    return Found::Overflow(overflow);
+                }
+            }
         }
+        let Some(rendered) = rendered else {
+            let mut map = self.series.write();
+            if map.retired {
+                return Found::Retired;
+            }
+            self.count_diverted(true);
+            return Found::Overflow(self.overflow_locked(&mut map));
+        };
         let mut map = self.series.write();
         if map.retired {
             return Found::Retired;
@@ -188,7 +201,7 @@ impl<V: Value> Family<V> {
             return Found::Series(self.overflow_locked(&mut map));
         }
         if map.live >= self.shape.max_series {
-            self.diverted.fetch_add(1, Ordering::Relaxed);
+            self.count_diverted(false);
             return Found::Overflow(self.overflow_locked(&mut map));
         }
         let series = Arc::new(Series::new(
@@ -201,6 +214,23 @@ impl<V: Value> Family<V> {
         map.map.insert(rendered, Arc::clone(&series));
         map.live += 1;
         Found::Series(series)
+    }
+
+    /// The overflow series if it exists and is exported.
+    fn live_overflow(&self, map: &SeriesMap<V>) -> Option<Arc<Series<V>>> {
+        let (_, rendered) = self.overflow_labels.get()?;
+        map.map.get(rendered).filter(|s| s.is_live()).cloned()
+    }
+
+    /// Counts a registration sent to the overflow series: for a label value too long, or
+    /// because the family is at its cap.
+    fn count_diverted(&self, too_long: bool) {
+        let count = if too_long {
+            &self.too_long
+        } else {
+            &self.diverted
+        };
+        count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The overflow series, created (outside the cap) or revived if needed.
@@ -251,7 +281,7 @@ impl<V: Value> Family<V> {
                 Revived::Here
             }
             EXPIRED => {
-                self.diverted.fetch_add(1, Ordering::Relaxed);
+                self.count_diverted(false);
                 Revived::Overflow(self.overflow_locked(map))
             }
             _ => Revived::Gone,

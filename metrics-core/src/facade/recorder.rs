@@ -400,6 +400,15 @@ impl DynamicFamilies for Inner {
             state.descriptions.remove(name);
             self.refused.add(Refusal::Clash);
         }
+        if !retired.is_empty() {
+            // A name refused as `type_mismatch` or `family_limit` may fit now: resolved again.
+            for aliases in &mut state.aliases {
+                aliases.retain(|_, found| {
+                    !matches!(found, Err(Refusal::TypeMismatch | Refusal::FamilyLimit))
+                });
+            }
+            state.aliases_len = state.aliases.iter().map(HashMap::len).sum();
+        }
         drop(state);
         for family in &retired {
             each!(family, |f| f.retire());

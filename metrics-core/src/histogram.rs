@@ -81,6 +81,7 @@ impl Histogram {
     /// # Panics
     /// When the bounds are empty, not finite, negative or not strictly increasing; see
     /// [`Histogram::try_with_buckets`] for the fallible form.
+    #[track_caller]
     pub fn with_buckets(bounds: &'static [f64]) -> Self {
         match Self::try_with_buckets(bounds) {
             Ok(h) => h,

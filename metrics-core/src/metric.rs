@@ -29,6 +29,10 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
     /// The names of the labels of every series (empty for unlabeled metrics).
     const LABEL_NAMES: &'static [&'static str] = &[];
     /// Builds the metric as the field attributes ask.
+    ///
+    /// # Panics
+    /// When `options` cannot build it (histogram buckets that are not valid bounds).
+    #[track_caller]
     fn build(options: &MetricOptions) -> Self
     where
         Self: Sized;

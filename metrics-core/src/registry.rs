@@ -128,13 +128,12 @@ impl Registry {
     /// # Panics
     /// At first use, when two sets declare clashing metric names (see [`check`]): like a web
     /// framework refusing a duplicate route, a deploy-time bug is reported before any scrape
-    /// could serve an ambiguous exposition.
+    /// could serve an ambiguous exposition. The panic reports the caller's location.
+    #[track_caller]
     pub fn global() -> &'static Registry {
-        static GLOBAL: OnceLock<Registry> = OnceLock::new();
-        GLOBAL.get_or_init(|| {
-            if let Err(e) = check() {
-                panic!("{e}");
-            }
+        static GLOBAL: OnceLock<Result<Registry, CheckError>> = OnceLock::new();
+        let global = GLOBAL.get_or_init(|| {
+            check()?;
             let mut entries: Vec<Entry> = inventory::iter::<GlobalSetEntry>
                 .into_iter()
                 .map(|e| Entry {
@@ -146,10 +145,15 @@ impl Registry {
             // A set submitted more than once (`FunctionMetrics`, by every instrumented function)
             // is one set.
             entries.dedup_by(|next, kept| next.info().same_type(kept.info()));
-            Registry {
+            Ok(Registry {
                 entries: RwLock::new(entries),
-            }
-        })
+            })
+        });
+        // Outside the closure, so that the panic points at the caller.
+        match global {
+            Ok(registry) => registry,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Registers a set instance.
@@ -158,6 +162,7 @@ impl Registry {
     /// When the registry already holds an instance of this set without instance labels, or a
     /// set whose metric names clash with this one's; [`Registry::try_register`] returns these
     /// as errors.
+    #[track_caller]
     pub fn register<T: MetricSet>(&self, set: Arc<T>) {
         if let Err(e) = self.try_register(set) {
             panic!("{e}");
@@ -174,6 +179,7 @@ impl Registry {
     ///
     /// # Panics
     /// On the errors [`Registry::try_register_with_labels`] returns.
+    #[track_caller]
     pub fn register_with_labels<T: MetricSet>(&self, set: Arc<T>, labels: &[(&str, &str)]) {
         if let Err(e) = self.try_register_with_labels(set, labels) {
             panic!("{e}");

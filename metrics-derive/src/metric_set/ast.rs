@@ -29,13 +29,23 @@ pub struct MetricField<'a> {
     /// The token the name comes from: `name = "..."`'s value, else the field's identifier.
     pub name_span: Span,
     pub help: String,
-    pub unit: Option<String>,
+    /// `unit = "..."`, else the unit the name ends with (`rules::inferred_unit`).
+    pub unit: Option<Unit>,
     /// The kind read off the type's last path segment, when it is one of ours.
     pub kind: Option<MetricKind>,
     /// Whether the type is written `Family<_, _>`.
     pub family: bool,
     pub buckets: Option<Bounds>,
     pub max_series: Option<usize>,
+}
+
+/// The unit of a metric.
+pub enum Unit {
+    /// `unit = "..."`.
+    Declared(String),
+    /// Read off the name: exported when the metric's kind allows a unit (known only to the
+    /// compiler when the type does not show it).
+    Inferred(&'static str),
 }
 
 /// The bounds of `#[metric(buckets = ...)]`, evaluated and checked.

@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::ast::{MetricField, Set};
+use super::ast::{MetricField, Set, Unit};
 use super::valid::{guessed_kind, unprefixed};
 use crate::paths;
 use crate::rules::{self, MetricKind};
@@ -19,11 +19,23 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
         let name = &m.name;
         let help = &m.help;
         let field = m.ident.to_string();
+        let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
+        let some = |unit: &str| quote!(#p::core::option::Option::Some(#unit));
         let unit = match &m.unit {
-            Some(u) => quote!(#p::core::option::Option::Some(#u)),
+            Some(Unit::Declared(u)) => some(u),
+            // A kind that allows no unit gets none from its name.
+            Some(Unit::Inferred(u)) => match m.kind {
+                Some(k) if k.allows_unit() => some(u),
+                Some(_) => quote!(#p::core::option::Option::None),
+                None => {
+                    let some = some(u);
+                    quote! {
+                        if #kind.allows_unit() { #some } else { #p::core::option::Option::None }
+                    }
+                }
+            },
             None => quote!(#p::core::option::Option::None),
         };
-        let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
         let label_names = metric_of(m, |last| quote_spanned!(last=> .label_names));
         quote! {
             #p::MetricDesc {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::ast::{doc_help, syntactic_kind, MetricField, Set};
+use super::ast::{doc_help, syntactic_kind, MetricField, Set, Unit};
 use super::attr::{Buckets, FieldAttrs, SetAttrs};
 use super::buckets::bounds;
 use crate::errors::Errors;
@@ -174,6 +174,12 @@ fn validate_field<'a>(
             field_errors.at(unit.span(), unprefixed(e, prefix));
         }
     }
+    let unit = match &field.unit {
+        Some(unit) => Some(Unit::Declared(unit.as_str().to_owned())),
+        // With the kind the type shows, or else the guessed one: the expansion then leaves it
+        // out for a kind that allows no unit.
+        None => rules::inferred_unit(&name, rule_kind).map(Unit::Inferred),
+    };
 
     if let Some(max) = &field.max_series {
         if let Some((k, false)) = syntactic {
@@ -200,7 +206,7 @@ fn validate_field<'a>(
             name,
             name_span,
             help,
-            unit: field.unit.as_ref().map(|u| u.as_str().to_owned()),
+            unit,
             kind,
             family: matches!(syntactic, Some((_, true))),
             buckets,

@@ -258,6 +258,9 @@ mod tests {
             panic!()
         };
         assert_eq!(load.data_points[0].value, Some(Value::AsDouble(0.25)));
+        // Read off the name (no `unit = "..."`), as in `# UNIT`.
+        assert_eq!(metrics[3].unit, "ratio");
+        assert_eq!(metrics[2].unit, "");
         let Some(Data::Histogram(time)) = &metrics[4].data else {
             panic!()
         };

@@ -10,6 +10,13 @@ pub struct MetricOptions {
     pub buckets: Option<&'static [f64]>,
     /// Series cap of an open-ended family (`#[metric(max_series = N)]`); `None` for the default.
     pub max_series: Option<usize>,
+    /// Whether a family of fixed-cardinality labels exports a series only once recorded into
+    /// (`#[metric(lazy)]`); ignored for other metrics.
+    pub lazy: bool,
+    /// The longest label value, in bytes, of a new series of an open-ended family
+    /// (`#[metric(max_label_value_len = N)]`); `None` for the process-wide default
+    /// ([`default_max_label_value_len`](crate::default_max_label_value_len)).
+    pub max_label_value_len: Option<usize>,
 }
 
 /// A metric type that can be a field of a `#[derive(MetricSet)]` struct.
@@ -28,6 +35,11 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
     const KIND: MetricKind;
     /// The names of the labels of every series (empty for unlabeled metrics).
     const LABEL_NAMES: &'static [&'static str] = &[];
+    /// For a [`Family`](crate::Family): `Some(true)` when any of its labels is open-ended,
+    /// `Some(false)` when all are fixed-cardinality. `None` for a single-series metric. What
+    /// `#[derive(MetricSet)]` checks `#[metric(lazy)]` and `#[metric(max_label_value_len)]`
+    /// against.
+    const LABELS_OPEN_ENDED: Option<bool> = None;
     /// Builds the metric as the field attributes ask.
     ///
     /// # Panics
@@ -45,6 +57,11 @@ pub trait EncodeMetric: Send + Sync {
     /// For an open-ended family: how many records went to its overflow series because it had
     /// reached its series cap. `None` for metrics without a cap.
     fn overflowed(&self) -> Option<u64> {
+        None
+    }
+    /// For an open-ended family: how many records went to its overflow series because a label
+    /// value was longer than its `max_label_value_len`. `None` for other metrics.
+    fn label_values_too_long(&self) -> Option<u64> {
         None
     }
 }

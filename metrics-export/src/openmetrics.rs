@@ -341,6 +341,10 @@ request_duration_seconds_count{retried="true",route="overflow",status="overflow"
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric="requests_total"} 3
 metrics_series_overflow_total{metric="request_duration_seconds"} 1
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric="requests_total"} 0
+metrics_label_value_too_long_total{metric="request_duration_seconds"} 0
 # EOF
 "#
         );
@@ -376,6 +380,10 @@ backend_requests_total{backend="cuda",route="/a"} 1
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{backend="cpu \"fallback\"\n",metric="backend_requests_total"} 0
 metrics_series_overflow_total{backend="cuda",metric="backend_requests_total"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{backend="cpu \"fallback\"\n",metric="backend_requests_total"} 0
+metrics_label_value_too_long_total{backend="cuda",metric="backend_requests_total"} 0
 # EOF
 "#
         );
@@ -406,6 +414,9 @@ escaped_requests_total{route="/new\nline"} 1
 # TYPE metrics_series_overflow counter
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric="escaped_requests_total"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric="escaped_requests_total"} 0
 # EOF
 "#
         );

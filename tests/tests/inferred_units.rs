@@ -9,7 +9,7 @@ use metrics_core::{
 };
 use tests::{openmetrics_of, text_of};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
+#[derive(LabelSet)]
 struct Route {
     route: &'static str,
 }
@@ -84,6 +84,9 @@ process_written_bytes_total 0
 # TYPE metrics_series_overflow counter
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric=\"process_request_duration_seconds\"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric=\"process_request_duration_seconds\"} 0
 # EOF
 "
     );

@@ -131,6 +131,7 @@ everything_heap_bytes gauge bytes 2
 everything_request_duration_seconds histogram seconds 36
 everything_wait_duration_seconds histogram seconds 28
 metrics_series_overflow counter - 4
+metrics_label_value_too_long counter - 4
 ",
         "--- input ---\n{om}"
     );

@@ -37,6 +37,10 @@ pub struct MetricField<'a> {
     pub family: bool,
     pub buckets: Option<Bounds>,
     pub max_series: Option<usize>,
+    /// `max_label_value_len = N`, with the span of `N`.
+    pub max_label_value_len: Option<(usize, Span)>,
+    /// `lazy`, with its span.
+    pub lazy: Option<Span>,
 }
 
 /// The unit of a metric.

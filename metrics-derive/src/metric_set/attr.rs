@@ -30,6 +30,8 @@ pub struct FieldAttrs {
     pub unit: Option<SpannedValue<String>>,
     pub buckets: Option<Buckets>,
     pub max_series: Option<SpannedValue<usize>>,
+    pub max_label_value_len: Option<SpannedValue<usize>>,
+    pub lazy: Flag,
     pub skip: Flag,
 }
 

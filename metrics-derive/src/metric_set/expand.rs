@@ -68,13 +68,21 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             }
             None => quote!(#p::core::option::Option::None),
         };
-        let max_series = match m.max_series {
+        let option = |n: Option<usize>| match n {
             Some(n) => quote!(#p::core::option::Option::Some(#n)),
             None => quote!(#p::core::option::Option::None),
         };
+        let max_series = option(m.max_series);
+        let max_label_value_len = option(m.max_label_value_len.map(|(n, _)| n));
+        let lazy = m.lazy.is_some();
         let metric = metric_of(m, |last| {
             quote_spanned! {last=>
-                .build(&#p::MetricOptions { buckets: #buckets, max_series: #max_series })
+                .build(&#p::MetricOptions {
+                    buckets: #buckets,
+                    max_series: #max_series,
+                    lazy: #lazy,
+                    max_label_value_len: #max_label_value_len,
+                })
             }
         });
         quote!(#f: #metric)
@@ -188,6 +196,7 @@ fn metric_helper(p: &TokenStream) -> TokenStream {
         struct __Metric<M> {
             kind: #p::MetricKind,
             label_names: &'static [&'static #p::core::primitive::str],
+            labels_open_ended: #p::core::option::Option<#p::core::primitive::bool>,
             build: fn(&#p::MetricOptions) -> M,
             erase: fn(&M) -> &dyn #p::EncodeMetric,
         }
@@ -196,6 +205,7 @@ fn metric_helper(p: &TokenStream) -> TokenStream {
             __Metric {
                 kind: M::KIND,
                 label_names: M::LABEL_NAMES,
+                labels_open_ended: M::LABELS_OPEN_ENDED,
                 build: M::build,
                 erase: #p::as_encode_metric::<M>,
             }
@@ -298,6 +308,44 @@ fn field_checks(m: &MetricField<'_>, prefix: Option<&str>, p: &TokenStream) -> T
             );
             checks.extend(quote!(if !#kind.is_histogram() { #panic }));
         }
+    }
+    // `lazy` and `max_label_value_len` on a family: whether its labels are open-ended is known
+    // to the compiler only.
+    let open_ended = metric_of(m, |last| quote_spanned!(last=> .labels_open_ended));
+    let field = m.ident;
+    if let Some(lazy) = m.lazy {
+        let open = panic(
+            (lazy, lazy),
+            format!("`#[metric(lazy)]` is only allowed on `Family` fields with fixed-cardinality labels; the labels of `{field}` are open-ended: its series already appear on first record"),
+        );
+        let single = panic(
+            (lazy, lazy),
+            format!("`#[metric(lazy)]` is only allowed on `Family` fields with fixed-cardinality labels; the type of `{field}` is not a family"),
+        );
+        checks.extend(quote! {
+            match #open_ended {
+                #p::core::option::Option::Some(false) => {}
+                #p::core::option::Option::Some(true) => #open,
+                #p::core::option::Option::None => #single,
+            }
+        });
+    }
+    if let Some((_, span)) = m.max_label_value_len {
+        let fixed = panic(
+            (span, span),
+            format!("`#[metric(max_label_value_len = ...)]` is only allowed on `Family` fields with open-ended labels; the labels of `{field}` are all fixed-cardinality"),
+        );
+        let single = panic(
+            (span, span),
+            format!("`#[metric(max_label_value_len = ...)]` is only allowed on `Family` fields; the type of `{field}` is not a family"),
+        );
+        checks.extend(quote! {
+            match #open_ended {
+                #p::core::option::Option::Some(true) => {}
+                #p::core::option::Option::Some(false) => #fixed,
+                #p::core::option::Option::None => #single,
+            }
+        });
     }
     if m.kind.is_none() || (m.kind == Some(MetricKind::Histogram) && m.family) {
         let reserved = rules::check_label_name_for("le", MetricKind::Histogram)

@@ -195,6 +195,30 @@ fn validate_field<'a>(
         }
     }
 
+    if let Some(max) = &field.max_label_value_len {
+        if let Some((k, false)) = syntactic {
+            field_errors.at(
+                max.span(),
+                format!(
+                    "`#[metric(max_label_value_len = ...)]` is only allowed on `Family` fields; `{ident}` is a single {} series",
+                    k.as_str()
+                ),
+            );
+        }
+    }
+
+    if field.lazy.is_present() {
+        if let Some((k, false)) = syntactic {
+            field_errors.at(
+                field.lazy.span(),
+                format!(
+                    "`#[metric(lazy)]` is only allowed on `Family` fields with fixed-cardinality labels; `{ident}` is a single {} series",
+                    k.as_str()
+                ),
+            );
+        }
+    }
+
     match field_errors.finish_with(()) {
         Err(e) => {
             errors.push(e);
@@ -211,6 +235,8 @@ fn validate_field<'a>(
             family: matches!(syntactic, Some((_, true))),
             buckets,
             max_series: field.max_series.as_ref().map(|m| **m),
+            max_label_value_len: field.max_label_value_len.as_ref().map(|m| (**m, m.span())),
+            lazy: field.lazy.is_present().then(|| field.lazy.span()),
         }),
     }
 }

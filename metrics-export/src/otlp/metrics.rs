@@ -227,7 +227,8 @@ mod tests {
                 "app_depth",
                 "app_load_ratio",
                 "app_time_seconds",
-                "metrics_series_overflow"
+                "metrics_series_overflow",
+                "metrics_label_value_too_long"
             ]
         );
         let Some(Data::Sum(jobs)) = &metrics[0].data else {

@@ -107,6 +107,11 @@ fn shared<'a, M: Series>(metric: &Arc<M>) -> M::Ref<'a> {
 }
 
 /// A series of a [`Family`]; dereferences to the metric.
+///
+/// It keeps the series alive on its own (a series of an open-ended family is shared with the
+/// family), so the guards made from it, [`start_timer`](SeriesRef::start_timer) for a
+/// histogram and `track` for a gauge, only borrow the family: `family.with(&labels).start_timer()`
+/// is a timer that lives as long as it is kept.
 pub struct SeriesRef<'a, M>(SeriesRefInner<'a, M>);
 
 impl<'a, M> SeriesRef<'a, M> {
@@ -120,6 +125,16 @@ impl<'a, M> SeriesRef<'a, M> {
 enum SeriesRefInner<'a, M> {
     Borrowed(&'a M),
     Shared(Arc<M>),
+}
+
+impl<M> Clone for SeriesRef<'_, M> {
+    #[inline]
+    fn clone(&self) -> Self {
+        Self(match &self.0 {
+            SeriesRefInner::Borrowed(m) => SeriesRefInner::Borrowed(m),
+            SeriesRefInner::Shared(m) => SeriesRefInner::Shared(Arc::clone(m)),
+        })
+    }
 }
 
 impl<M> Deref for SeriesRef<'_, M> {

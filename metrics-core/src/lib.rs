@@ -64,7 +64,7 @@ mod sync;
 
 pub use counter::{Counter, CounterRef};
 pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
-pub use gauge::{FloatGauge, Gauge};
+pub use gauge::{FloatGauge, FloatGaugeGuard, Gauge, GaugeGuard};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
 pub use instrument::{
     CallOutcome, FunctionMetrics, RecordLatency, ResultLabels, FUNCTION_DURATION_METRIC,

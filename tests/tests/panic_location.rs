@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use metrics_core::{
-    Counter, Family, Histogram, LabelEncoder, LabelSet, Metric, MetricOptions, MetricSet, Registry,
+    Counter, Family, Gauge, Histogram, LabelEncoder, LabelSet, Metric, MetricOptions, MetricSet,
+    Registry,
 };
 use tests::panics::{location_of_panic, Panic};
 
@@ -55,6 +56,8 @@ fn a_family_points_at_the_call_with_a_broken_label_set() {
     assert_here(panic_of!(family.with(&Broken)), message);
     assert_here(panic_of!(family.get(&Broken)), message);
     assert_here(panic_of!(family.remove(&Broken)), message);
+    let gauges = Family::<Broken, Gauge>::new();
+    assert_here(panic_of!(gauges.with(&Broken).track()), message);
 }
 
 static BAD: [f64; 2] = [1.0, 0.5];

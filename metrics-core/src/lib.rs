@@ -112,7 +112,9 @@ pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 /// # Generated items
 /// `impl MetricSet`, `impl Default`, and unless `global = false`, `impl GlobalMetricSet`, an
 /// inherent `fn global() -> &'static Self` and the link-time registration that makes
-/// [`Registry::global`] export the set.
+/// [`Registry::global`] export the set. The struct's rustdoc gains a "Metrics" section (on the
+/// `impl` block of `global()`, or an `impl` block of its own): a table of each metric's full
+/// name, type, labels, unit, buckets and help.
 ///
 /// Names, units, suffixes, help, buckets and label names are checked at compile time against
 /// the Prometheus naming rules; each error points at the offending token.

@@ -52,6 +52,15 @@ pub enum Unit {
     Inferred(&'static str),
 }
 
+impl Unit {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Unit::Declared(unit) => unit,
+            Unit::Inferred(unit) => unit,
+        }
+    }
+}
+
 /// The bounds of `#[metric(buckets = ...)]`, evaluated and checked.
 pub struct Bounds {
     pub values: Vec<f64>,

@@ -4,6 +4,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use super::ast::{MetricField, Set, Unit};
+use super::docs;
 use super::valid::{guessed_kind, unprefixed};
 use crate::paths;
 use crate::rules::{self, MetricKind};
@@ -92,10 +93,17 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
         .iter()
         .map(|f| quote!(#f: #p::core::default::Default::default()));
 
+    // What the set exports, in its rustdoc: on the impl block of `global()`, or on one of its
+    // own (a derive cannot add to the struct's own docs).
+    let docs = docs::section(set);
     let global = if set.global {
-        global(set, p)
+        global(set, p, &docs)
     } else {
-        TokenStream::new()
+        quote! {
+            #[doc = #docs]
+            #[automatically_derived]
+            impl #impl_g #ident #ty_g #where_c {}
+        }
     };
     // A non-generic set checks with one free `const` per field, evaluated with the crate. Free
     // `const` items cannot use a generic set's parameters: its checks are one associated `const`,
@@ -238,7 +246,7 @@ fn metric_of(m: &MetricField<'_>, rest: impl FnOnce(Span) -> TokenStream) -> Tok
     quote!(#head #ty #tail #rest)
 }
 
-fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
+fn global(set: &Set<'_>, p: &TokenStream, docs: &str) -> TokenStream {
     let ident = set.ident;
     let vis = set.vis;
     let doc = format!(
@@ -253,6 +261,7 @@ fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
             }
         }
 
+        #[doc = #docs]
         impl #ident {
             #[doc = #doc]
             #[inline]

@@ -3,6 +3,7 @@
 mod ast;
 mod attr;
 mod buckets;
+mod docs;
 mod expand;
 mod fallback;
 mod valid;

@@ -390,7 +390,11 @@ fn a_receiver_that_is_down_fails_within_the_deadline() {
     for _ in 0..3 {
         let started = Instant::now();
         let err = otlp.flush(Duration::from_millis(300)).unwrap_err();
-        assert!(err.to_string().starts_with("cannot reach the OTLP receiver"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("cannot reach the OTLP receiver"),
+            "{err}"
+        );
         // Retried without end but for the deadline (a hang guard at ten times it).
         assert!(
             started.elapsed() < Duration::from_secs(3),

@@ -56,8 +56,8 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 /// Integer labels read `overflow` too (a label value is text in both exposition formats, so the
 /// series stays valid): keyed by `{ route: String, status: u16, retried: bool }`, the overflow
 /// series are `{route="overflow",status="overflow",retried="false"}` and `retried="true"`.
-/// A series is keyed by its labels as the exposition writes them: two label set values that
-/// write the same text are the same series.
+/// A series is keyed by its label values: two label set values with equal values are the same
+/// series, whatever else their types hold.
 /// Recording never waits for a scrape: a scrape renders an open-ended family under its read
 /// lock, and a series created meanwhile is kept aside (and rendered too) instead of waiting for
 /// the write lock. Only [`remove`](Self::remove) and [`clear`](Self::clear) wait for it.
@@ -68,15 +68,16 @@ pub const DEFAULT_MAX_SERIES: usize = 10_000;
 ///
 /// Memory and scrape size are bounded whatever the label values. Take `n` labels whose names
 /// add up to `N` bytes, a value limit of `V` bytes (`max_label_value_len`) and a cap of `S`
-/// series (`max_series`). A series keeps its labels once, as the text the exposition writes:
-/// at most `T = N + 4n + 2nV` bytes (an escaped value is at most twice as long, an integer at
-/// most 20 bytes). The series of an open-ended family take at most `S × (T + B + 100)` bytes:
-/// `B` for one series of `M` as the family builds it (a counter: 192 bytes; a gauge: 32; a
-/// histogram with `k` bounds: 128 + 128 × ⌈(k + 3) / 8⌉), and 100 for its key, its map entry
-/// and its shared pointer; plus one overflow series per combination of the fixed labels. A
-/// scrape writes at most `T` bytes of labels per line. With the defaults (`S` = 10,000,
-/// `V` = 1,024) and one label named `route`, counters take at most 10,000 × (2,057 + 292)
-/// bytes, about 23 MB, however long the values sent.
+/// series (`max_series`). A series keeps its label values, at most `K = n(V + 9)` bytes, and
+/// their text as the exposition writes it, at most `T = N + 4n + 2nV` bytes (an escaped value
+/// is at most twice as long, an integer at most 20 bytes). The series of an open-ended family
+/// take at most `S × (K + T + B + 100)` bytes: `B` for one series of `M` as the family builds
+/// it (a counter: 192 bytes; a gauge: 32; a histogram with `k` bounds: 128 + 128 ×
+/// ⌈(k + 3) / 8⌉), and 100 for the rest of its key, its map entry and its shared pointer; plus
+/// one overflow series per combination of the fixed labels. A scrape writes at most `T`
+/// bytes of labels per line. With the defaults (`S` = 10,000, `V` = 1,024) and one label named
+/// `route`, counters take at most 10,000 × (1,033 + 2,057 + 292) bytes, about 34 MB, however
+/// long the values sent.
 pub struct Family<L: LabelSet, M: Series> {
     options: MetricOptions,
     max_series: usize,
@@ -87,8 +88,8 @@ pub struct Family<L: LabelSet, M: Series> {
     touched: Box<[AtomicU64]>,
     /// The seed of the keys' hashes ([`label::hash`]).
     hasher: SeriesHasher,
-    /// The series of an open-ended family, keyed by their labels as the text formats write
-    /// them. A scrape holds the read lock while it renders them.
+    /// The series of an open-ended family, keyed by their label values. A scrape holds the
+    /// read lock while it renders them.
     open: RwLock<IndexMap<SeriesKey, Arc<M>, Prehashed>>,
     /// Series created while a scrape held `open`: a recorder never waits for a scrape. Moved
     /// into `open` by the next creation that gets the write lock at once (under both locks, so
@@ -342,10 +343,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     }
 
     fn with_open(&self, labels: &L) -> M::Ref<'_> {
-        let key = LabelsKey {
-            hash: label::hash(labels, &self.hasher),
-            labels,
-        };
+        let key = LabelsKey::new(labels, &self.hasher);
         {
             let map = self.open.read();
             if let Some(metric) = map.get(&key) {
@@ -393,17 +391,18 @@ impl<L: LabelSet, M: Series> Family<L, M> {
     /// into instead.
     fn new_series(
         &self,
-        key: &LabelsKey<'_, L>,
+        key: &LabelsKey<'_, L, SeriesHasher>,
         len: usize,
     ) -> Result<(SeriesKey, Arc<M>), M::Ref<'_>> {
-        let index = key.labels.fixed_index();
-        let Some(rendered) = label::render_within(key.labels, self.max_label_value_len()) else {
+        let labels = key.labels();
+        let index = labels.fixed_index();
+        let Some(new) = SeriesKey::new(labels, key.hash_value(), self.max_label_value_len()) else {
             self.too_long.fetch_add(1, Ordering::Relaxed);
             return Err(M::series_ref(SeriesRef::borrowed(
                 self.overflow_slot(index),
             )));
         };
-        if *rendered == *label::render_with(|out| L::encode_fixed(index, out)) {
+        if new.rendered() == &*label::render_with(|out| L::encode_fixed(index, out)) {
             // Every open-ended value of `labels` reads `overflow`: they name the overflow
             // series, which must stay one series. Not a diverted record: its own labels.
             return Err(M::series_ref(SeriesRef::borrowed(
@@ -416,10 +415,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
                 self.overflow_slot(index),
             )));
         }
-        Ok((
-            SeriesKey::new(key.hash, rendered),
-            Arc::new(M::build_compact(&self.options)),
-        ))
+        Ok((new, Arc::new(M::build_compact(&self.options))))
     }
 
     /// The overflow series of the fixed label combination `index`, marked used.
@@ -448,10 +444,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             let index = fixed_index(labels);
             return self.shown(index).then(|| M::fixed_ref(&self.fixed, index));
         }
-        let key = LabelsKey {
-            hash: label::hash(labels, &self.hasher),
-            labels,
-        };
+        let key = LabelsKey::new(labels, &self.hasher);
         let map = self.open.read();
         if let Some(metric) = map.get(&key) {
             return Some(shared(metric));
@@ -483,10 +476,7 @@ impl<L: LabelSet, M: Series> Family<L, M> {
             M::reset_fixed(&self.fixed, index);
             return existed;
         }
-        let key = LabelsKey {
-            hash: label::hash(labels, &self.hasher),
-            labels,
-        };
+        let key = LabelsKey::new(labels, &self.hasher);
         let mut map = self.open.write();
         map.extend(self.pending.lock().drain(..));
         map.shift_remove(&key).is_some()
@@ -603,13 +593,13 @@ impl<L: LabelSet, M: Series> EncodeMetric for Family<L, M> {
             return;
         }
         for (key, metric) in self.open.read().iter() {
-            metric.encode_series(&key.labels(), encoder);
+            metric.encode_series(&key.labels(L::NAMES), encoder);
         }
         // Series created during this scrape or an earlier one, copied out so that the encoder
         // runs without the lock (allocates only when there are any).
         let pending: Vec<(SeriesKey, Arc<M>)> = self.pending.lock().to_vec();
         for (key, metric) in &pending {
-            metric.encode_series(&key.labels(), encoder);
+            metric.encode_series(&key.labels(L::NAMES), encoder);
         }
         if let Some(slots) = self.overflow.get() {
             for (i, (m, used)) in slots.iter().enumerate() {

@@ -1,7 +1,6 @@
-//! Label types need no derive but the library's: a family keys open-ended series by their
-//! labels as the exposition writes them, so values that need escaping, values that run into
-//! each other and integers are all told apart and found again, and every encoder reads them
-//! back as written.
+//! Label types need no derive but the library's: a family keys open-ended series by a copy of
+//! their values, so values that need escaping, values that run into each other and integers
+//! are all told apart and found again, and every encoder reads them back as given.
 
 use std::sync::Arc;
 
@@ -50,7 +49,7 @@ fn request(method: Method, route: &str, tenant: &'static str) -> Request {
 }
 
 #[test]
-fn series_are_told_apart_and_found_by_their_text() {
+fn series_are_told_apart_and_found_by_their_values() {
     let m = Arc::new(Set::default());
     let awkward = "a\"b\\c\nd,route=\"x";
     for (method, route, tenant, n) in [
@@ -125,7 +124,7 @@ metrics_label_value_too_long_total{metric=\"lag\"} 0
 }
 
 /// Every label an encoder other than the text formats receives, as `name=value` with the value
-/// unescaped.
+/// unescaped, integers marked with their type.
 #[derive(Default)]
 struct Pairs(Vec<String>);
 
@@ -133,8 +132,8 @@ impl LabelEncoder for Pairs {
     fn label(&mut self, name: &str, value: LabelValueRef<'_>) {
         let value = match value {
             LabelValueRef::Str(s) => s.to_owned(),
-            LabelValueRef::I64(v) => v.to_string(),
-            LabelValueRef::U64(v) => v.to_string(),
+            LabelValueRef::I64(v) => format!("{v}i64"),
+            LabelValueRef::U64(v) => format!("{v}u64"),
         };
         self.0.push(format!("{name}={value}"));
     }
@@ -183,8 +182,8 @@ fn encoders_read_the_label_values_back_as_given() {
             "route=ü ✓",
             "tenant=\\",
             "-> 2",
-            "shard=65535",
-            "offset=-9223372036854775808",
+            "shard=65535u64",
+            "offset=-9223372036854775808i64",
             "-> 1",
         ]
     );

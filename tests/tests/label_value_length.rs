@@ -37,11 +37,13 @@ const SERIES: usize = 2_000;
 const MAX: usize = 1_024;
 
 /// The bound of `Family`'s docs on the heap of `series` counter series of one label named
-/// `route`: `T = N + 4n + 2nV` bytes of text per series, `B` = 192 bytes for a counter, and 100
-/// bytes for the key, the map entry and the shared pointer.
+/// `route`: `K = n(V + 9)` bytes of values and `T = N + 4n + 2nV` bytes of text per series,
+/// `B` = 192 bytes for a counter, and 100 bytes for the rest of the key, the map entry and the
+/// shared pointer.
 fn heap_bound(series: usize) -> usize {
+    let values = MAX + 9;
     let text = "route".len() + 4 + 2 * MAX;
-    series * (text + 192 + 100)
+    series * (values + text + 192 + 100)
 }
 
 /// The bound on the scrape: the text, the name and the value per series, plus the metadata.

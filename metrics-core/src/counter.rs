@@ -224,9 +224,10 @@ impl Series for Counter {
     fn encode_fixed<E: EncodeLabels>(
         fixed: &FixedSeries<Self>,
         labels: impl Fn(usize) -> E,
+        shown: impl Fn(usize) -> bool,
         encoder: &mut dyn MetricEncoder,
     ) {
-        fixed.counters.encode(labels, encoder);
+        fixed.counters.encode(labels, shown, encoder);
     }
 
     fn reset_fixed(fixed: &FixedSeries<Self>, index: usize) {

@@ -95,13 +95,14 @@ impl CounterTable {
         self.bases[index].store(self.total(index), Ordering::Relaxed);
     }
 
-    /// Hands every series to `encoder`. The totals are summed a chunk of series at a time, row
+    /// Hands every series `i` for which `shown(i)` to `encoder`. The totals are summed a chunk of series at a time, row
     /// by row, before any is encoded: each line is read once per scrape, so a scrape takes each
     /// of a recording thread's lines once (summing series by series would take them back and
     /// forth, once per series).
     pub(crate) fn encode<E: EncodeLabels>(
         &self,
         labels: impl Fn(usize) -> E,
+        shown: impl Fn(usize) -> bool,
         encoder: &mut dyn MetricEncoder,
     ) {
         const CHUNK: usize = 8 * WORDS_PER_LINE;
@@ -116,6 +117,9 @@ impl CounterTable {
             }
             for (i, total) in totals[..len].iter().enumerate() {
                 let index = start + i;
+                if !shown(index) {
+                    continue;
+                }
                 let value = total.wrapping_sub(self.bases[index].load(Ordering::Relaxed));
                 encoder.counter(&labels(index), value);
             }
@@ -242,7 +246,7 @@ mod tests {
         let table = CounterTable::new(0);
         assert!(table.rows.iter().all(|r| r.is_empty()) && table.shared.is_empty());
         let mut out = Collect(Vec::new());
-        table.encode(|_| NoLabels, &mut out);
+        table.encode(|_| NoLabels, |_| true, &mut out);
         assert!(out.0.is_empty());
     }
 
@@ -254,7 +258,7 @@ mod tests {
         }
         table.reset(3);
         let mut out = Collect(Vec::new());
-        table.encode(|_| NoLabels, &mut out);
+        table.encode(|_| NoLabels, |_| true, &mut out);
         let expected: Vec<u64> = (0..150).map(|i| if i == 3 { 0 } else { i }).collect();
         assert_eq!(out.0, expected);
     }

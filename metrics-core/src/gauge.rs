@@ -1,7 +1,9 @@
 //! [`Gauge`] (`i64`) and [`FloatGauge`] (`f64`): values that go up and down.
 
 use crate::atomic::add_f64;
-use crate::family::{fixed_series_in_an_array, sealed, Series};
+use std::fmt;
+
+use crate::family::{fixed_series_in_an_array, sealed, Series, SeriesRef};
 use crate::metric::{
     EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions, NoLabels,
 };
@@ -19,6 +21,10 @@ use crate::sync::{const_fn, AtomicI64, AtomicU64, Ordering};
 /// g.add(-2);
 /// assert_eq!(g.get(), 3);
 /// ```
+///
+/// A count of things in progress (requests being served, jobs running) goes up by one when
+/// one starts and down when it ends, on every path: [`track`](Self::track) returns a guard
+/// that does the second half when dropped, through `return`, `?` and panics alike.
 #[derive(Debug, Default)]
 pub struct Gauge {
     value: AtomicI64,
@@ -67,6 +73,77 @@ impl Gauge {
     /// The current value.
     pub fn get(&self) -> i64 {
         self.value.load(Ordering::Relaxed)
+    }
+
+    /// Adds one now, and subtracts it when the returned guard is dropped: the gauge counts
+    /// what is in progress.
+    ///
+    /// ```
+    /// let in_flight = metrics_core::Gauge::new();
+    /// {
+    ///     let _g = in_flight.track();
+    ///     assert_eq!(in_flight.get(), 1);
+    /// }
+    /// assert_eq!(in_flight.get(), 0);
+    /// ```
+    ///
+    /// Through a [`Family`](crate::Family), the `track` of the [`SeriesRef`] keeps the series
+    /// itself: `family.with(&labels).track()`.
+    pub fn track(&self) -> GaugeGuard<'_> {
+        GaugeGuard::new(SeriesRef::borrowed(self))
+    }
+}
+
+impl<'a> SeriesRef<'a, Gauge> {
+    /// Adds one to this series now, and subtracts it when the returned guard is dropped, as
+    /// [`Gauge::track`] does. The guard keeps its own reference to the series, so it may
+    /// outlive this `SeriesRef`: `let _g = family.with(&labels).track();` counts the rest of
+    /// the scope, for fixed and open-ended labels alike.
+    ///
+    /// ```
+    /// use metrics_core::{Family, Gauge, LabelSet};
+    ///
+    /// #[derive(LabelSet)]
+    /// struct Labels { route: &'static str }
+    ///
+    /// let in_flight = Family::<Labels, Gauge>::new();
+    /// let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     let _g = in_flight.with(&Labels { route: "/users" }).track();
+    ///     assert_eq!(in_flight.with(&Labels { route: "/users" }).get(), 1);
+    ///     panic!("the handler failed");
+    /// }));
+    /// assert!(result.is_err());
+    /// assert_eq!(in_flight.with(&Labels { route: "/users" }).get(), 0);
+    /// ```
+    pub fn track(&self) -> GaugeGuard<'a> {
+        GaugeGuard::new(self.clone())
+    }
+}
+
+/// Subtracts the one that [`Gauge::track`] (or `SeriesRef::track`) added, when dropped.
+#[must_use = "the guard subtracts when dropped; dropping it at once undoes the increment"]
+pub struct GaugeGuard<'a> {
+    gauge: SeriesRef<'a, Gauge>,
+}
+
+impl<'a> GaugeGuard<'a> {
+    fn new(gauge: SeriesRef<'a, Gauge>) -> Self {
+        gauge.inc();
+        Self { gauge }
+    }
+}
+
+impl Drop for GaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.gauge.dec();
+    }
+}
+
+impl fmt::Debug for GaugeGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GaugeGuard")
+            .field("gauge", &*self.gauge)
+            .finish()
     }
 }
 
@@ -145,6 +222,47 @@ impl FloatGauge {
     /// The current value.
     pub fn get(&self) -> f64 {
         f64::from_bits(self.bits.load(Ordering::Relaxed))
+    }
+
+    /// Adds `1.0` now, and subtracts it when the returned guard is dropped (as
+    /// [`Gauge::track`]).
+    pub fn track(&self) -> FloatGaugeGuard<'_> {
+        FloatGaugeGuard::new(SeriesRef::borrowed(self))
+    }
+}
+
+impl<'a> SeriesRef<'a, FloatGauge> {
+    /// Adds `1.0` to this series now, and subtracts it when the returned guard is dropped: the
+    /// guard of [`FloatGauge::track`], keeping its own reference to the series.
+    pub fn track(&self) -> FloatGaugeGuard<'a> {
+        FloatGaugeGuard::new(self.clone())
+    }
+}
+
+/// Subtracts the `1.0` that [`FloatGauge::track`] added, when dropped.
+#[must_use = "the guard subtracts when dropped; dropping it at once undoes the increment"]
+pub struct FloatGaugeGuard<'a> {
+    gauge: SeriesRef<'a, FloatGauge>,
+}
+
+impl<'a> FloatGaugeGuard<'a> {
+    fn new(gauge: SeriesRef<'a, FloatGauge>) -> Self {
+        gauge.add(1.0);
+        Self { gauge }
+    }
+}
+
+impl Drop for FloatGaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.gauge.sub(1.0);
+    }
+}
+
+impl fmt::Debug for FloatGaugeGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FloatGaugeGuard")
+            .field("gauge", &*self.gauge)
+            .finish()
     }
 }
 

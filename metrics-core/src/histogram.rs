@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::atomic::add_f64;
 use crate::clock;
-use crate::family::{fixed_series_in_an_array, sealed, Series};
+use crate::family::{fixed_series_in_an_array, sealed, Series, SeriesRef};
 use crate::metric::{
     EncodeHistogram, EncodeLabels, EncodeMetric, Metric, MetricEncoder, MetricKind, MetricOptions,
     NoLabels,
@@ -82,6 +82,7 @@ impl Histogram {
     /// # Panics
     /// When the bounds are empty, not finite, negative or not strictly increasing; see
     /// [`Histogram::try_with_buckets`] for the fallible form.
+    #[track_caller]
     pub fn with_buckets(bounds: &'static [f64]) -> Self {
         match Self::try_with_buckets(bounds) {
             Ok(h) => h,
@@ -212,13 +213,12 @@ impl Histogram {
     /// (cheaper to read than `Instant::now`), calibrated against the OS clock on the first use
     /// in the process, and the OS monotonic clock elsewhere.
     ///
+    /// Through a [`Family`](crate::Family), [`SeriesRef::start_timer`] keeps the series itself:
+    /// `family.with(&labels).start_timer()`.
+    ///
     /// [stopped]: HistogramTimer::stop
     pub fn start_timer(&self) -> HistogramTimer<'_> {
-        HistogramTimer {
-            histogram: self,
-            start: clock::now(),
-            armed: true,
-        }
+        HistogramTimer::new(SeriesRef::borrowed(self))
     }
 
     /// The upper bounds of the finite buckets.
@@ -446,17 +446,53 @@ impl HistogramSnapshot {
     }
 }
 
-/// Records the time since [`Histogram::start_timer`] when dropped.
+impl<'a> SeriesRef<'a, Histogram> {
+    /// Starts a timer that records into this series when dropped (or stopped), as
+    /// [`Histogram::start_timer`] does. The timer keeps its own reference to the series, so it
+    /// may outlive this `SeriesRef`: `let _t = family.with(&labels).start_timer();` times the
+    /// rest of the scope, for fixed and open-ended labels alike.
+    ///
+    /// ```
+    /// use metrics_core::{Family, Histogram, LabelSet, LabelValue};
+    ///
+    /// #[derive(LabelValue)]
+    /// enum Route { Users, Orders }
+    ///
+    /// #[derive(LabelSet)]
+    /// struct Labels { route: Route }
+    ///
+    /// let latency = Family::<Labels, Histogram>::new();
+    /// {
+    ///     let _t = latency.with(&Labels { route: Route::Users }).start_timer();
+    ///     // ... handle the request ...
+    /// } // recorded here
+    /// assert_eq!(latency.with(&Labels { route: Route::Users }).count(), 1);
+    /// ```
+    pub fn start_timer(&self) -> HistogramTimer<'a> {
+        HistogramTimer::new(self.clone())
+    }
+}
+
+/// Records the time since [`Histogram::start_timer`] (or [`SeriesRef::start_timer`]) when
+/// dropped.
 #[must_use = "the timer records when dropped; dropping it at once records ~0 seconds"]
 #[derive(Debug)]
 pub struct HistogramTimer<'a> {
-    histogram: &'a Histogram,
+    histogram: SeriesRef<'a, Histogram>,
     /// The clock's raw reading at the start (see `crate::clock`).
     start: u64,
     armed: bool,
 }
 
-impl HistogramTimer<'_> {
+impl<'a> HistogramTimer<'a> {
+    fn new(histogram: SeriesRef<'a, Histogram>) -> Self {
+        Self {
+            histogram,
+            start: clock::now(),
+            armed: true,
+        }
+    }
+
     /// Records now and returns the elapsed time: the duration added to the histogram's sum.
     pub fn stop(mut self) -> Duration {
         self.armed = false;

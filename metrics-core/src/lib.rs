@@ -4,11 +4,11 @@
 //! ```
 //! use metrics_core::{Counter, Family, Gauge, Histogram, LabelSet, LabelValue, MetricSet, Registry};
 //!
-//! #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+//! #[derive(LabelValue)]
 //! #[label(rename_all = "snake_case")]
 //! pub enum ResumeReason { RateLimit, ContextExhausted, Manual }
 //!
-//! #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelSet)]
+//! #[derive(LabelSet)]
 //! pub struct ResumeLabels { pub reason: ResumeReason }
 //!
 //! /// Core daemon metrics.
@@ -71,13 +71,16 @@ mod sync;
 pub use counter::{Counter, CounterRef};
 pub use exponential::ExponentialHistogram;
 pub use family::{Family, Series, SeriesRef, DEFAULT_MAX_SERIES};
-pub use gauge::{FloatGauge, Gauge};
+pub use gauge::{FloatGauge, FloatGaugeGuard, Gauge, GaugeGuard};
 pub use histogram::{Bucket, Histogram, HistogramSnapshot, HistogramTimer};
 pub use instrument::{
     CallLabels, CallOutcome, FunctionLabels, FunctionMetrics, RecordLatency, ResultLabels,
     FUNCTION_DURATION_METRIC,
 };
-pub use label::{LabelSet, LabelValue, OVERFLOW_VALUE};
+pub use label::{
+    default_max_label_value_len, set_default_max_label_value_len, LabelSet, LabelValue,
+    DEFAULT_MAX_LABEL_VALUE_LEN, OVERFLOW_VALUE,
+};
 pub use metric::{
     BucketSpan, EncodeExponentialHistogram, EncodeHistogram, EncodeLabels, EncodeMetric,
     ExponentialReading, LabelEncoder, LabelValueRef, Metric, MetricEncoder, MetricKind,
@@ -85,7 +88,7 @@ pub use metric::{
 };
 pub use registry::{
     check, CheckError, Conflict, Declaration, Registry, RegistryEncoder, RegistryError,
-    OVERFLOW_METRIC,
+    LABEL_VALUE_TOO_LONG_METRIC, OVERFLOW_METRIC,
 };
 pub use set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
 pub use stats::LatencyStats;
@@ -101,18 +104,29 @@ pub use stats::LatencyStats;
 /// - `name = "..."`: replaces the field name (the prefix still applies).
 /// - `help = "..."`: the HELP text; else the `///` doc comment, lines trimmed and joined by one
 ///   space. One of the two is required.
-/// - `unit = "seconds"`: adds `# UNIT` to OpenMetrics; the name must already end with it.
+/// - `unit = "..."`: adds `# UNIT` to OpenMetrics; the name must already end with it. A name
+///   ending with a base unit (`seconds`, `bytes`, `ratio`, `meters`, `volts`, `amperes`,
+///   `joules`, `grams`, `celsius`, `kelvin`), before `_total` for a counter, has that unit
+///   without it: `request_duration_seconds` and `process_cpu_seconds_total` are in `seconds`.
 /// - `buckets = [...]`, `exponential(start, factor, count)`, `linear(start, width, count)`:
 ///   histogram bounds, checked and evaluated at compile time.
 /// - `max_series = N`: the series cap of a family with open-ended labels (default 10,000).
 /// - `schema = N` (-4 to 8) and `max_buckets = N` (1 to 65,536): the starting resolution and
 ///   the bucket limit of an [`ExponentialHistogram`] (default 8 and 160).
+/// - `max_label_value_len = N`: the longest label value, in bytes, of a new series of a family
+///   with open-ended labels (default 1,024, or [`set_default_max_label_value_len`]); longer
+///   values record into the overflow series ([`Family`], "Memory").
+/// - `lazy`: a family with fixed-cardinality labels exports a series only once recorded into,
+///   instead of every combination at zero from the start ([`Family`]). Its memory is the same:
+///   the product of the numbers of values of its labels.
 /// - `skip`: not a metric; built with its own `Default`.
 ///
 /// # Generated items
 /// `impl MetricSet`, `impl Default`, and unless `global = false`, `impl GlobalMetricSet`, an
 /// inherent `fn global() -> &'static Self` and the link-time registration that makes
-/// [`Registry::global`] export the set.
+/// [`Registry::global`] export the set. The struct's rustdoc gains a "Metrics" section (on the
+/// `impl` block of `global()`, or an `impl` block of its own): a table of each metric's full
+/// name, type, labels, unit, buckets and help.
 ///
 /// Names, units, suffixes, help, buckets and label names are checked at compile time against
 /// the Prometheus naming rules; each error points at the offending token.
@@ -125,7 +139,8 @@ pub use metrics_derive::MetricSet;
 /// Field attribute `#[label(name = "...")]` renames a label; names are checked at compile time.
 /// Label value types: `#[derive(LabelValue)]` enums and `bool` (fixed cardinality: the family
 /// stores every combination in an array), `String`, `&'static str`, `Cow<'static, str>` and
-/// integers (open-ended: a capped map).
+/// integers (open-ended: a capped map). The struct needs no other derive: `Clone`, `Eq`,
+/// `Hash` and the like are for the program's own use.
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::LabelSet;
@@ -136,6 +151,7 @@ pub use metrics_derive::LabelSet;
 /// Container attribute `#[label(rename_all = "snake_case")]` (also `lowercase`, `UPPERCASE`,
 /// `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`);
 /// variant attribute `#[label(rename = "...")]`. Without either, the value is the variant name.
+/// The enum needs no other derive.
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use metrics_derive::LabelValue;

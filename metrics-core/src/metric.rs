@@ -16,6 +16,13 @@ pub struct MetricOptions {
     /// The most buckets an exponential histogram keeps before it halves its resolution
     /// (`#[metric(max_buckets = N)]`); `None` for the default.
     pub max_buckets: Option<usize>,
+    /// Whether a family of fixed-cardinality labels exports a series only once recorded into
+    /// (`#[metric(lazy)]`); ignored for other metrics.
+    pub lazy: bool,
+    /// The longest label value, in bytes, of a new series of an open-ended family
+    /// (`#[metric(max_label_value_len = N)]`); `None` for the process-wide default
+    /// ([`default_max_label_value_len`](crate::default_max_label_value_len)).
+    pub max_label_value_len: Option<usize>,
 }
 
 /// A metric type that can be a field of a `#[derive(MetricSet)]` struct.
@@ -37,7 +44,16 @@ pub trait Metric: EncodeMetric + Send + Sync + 'static {
     /// Whether its series are exponential histograms, which take `#[metric(schema = N)]` and
     /// `#[metric(max_buckets = N)]`.
     const EXPONENTIAL: bool = false;
+    /// For a [`Family`](crate::Family): `Some(true)` when any of its labels is open-ended,
+    /// `Some(false)` when all are fixed-cardinality. `None` for a single-series metric. What
+    /// `#[derive(MetricSet)]` checks `#[metric(lazy)]` and `#[metric(max_label_value_len)]`
+    /// against.
+    const LABELS_OPEN_ENDED: Option<bool> = None;
     /// Builds the metric as the field attributes ask.
+    ///
+    /// # Panics
+    /// When `options` cannot build it (histogram buckets that are not valid bounds).
+    #[track_caller]
     fn build(options: &MetricOptions) -> Self
     where
         Self: Sized;
@@ -50,6 +66,11 @@ pub trait EncodeMetric: Send + Sync {
     /// For an open-ended family: how many records went to its overflow series because it had
     /// reached its series cap. `None` for metrics without a cap.
     fn overflowed(&self) -> Option<u64> {
+        None
+    }
+    /// For an open-ended family: how many records went to its overflow series because a label
+    /// value was longer than its `max_label_value_len`. `None` for other metrics.
+    fn label_values_too_long(&self) -> Option<u64> {
         None
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
+use crate::label;
 use crate::metric::{EncodeMetric, LabelEncoder, LabelValueRef, MetricEncoder, MetricKind};
 use crate::rules;
 use crate::set::{DynMetricSet, GlobalMetricSet, MetricDesc, MetricSet, SetInfo};
@@ -21,6 +22,17 @@ pub const OVERFLOW_METRIC: MetricDesc = MetricDesc {
     field: "series overflow",
 };
 
+/// The self-metric that counts records diverted to overflow series because a label value was
+/// too long (see [`Family`](crate::Family), "Memory"), one series per family of open-ended labels.
+pub const LABEL_VALUE_TOO_LONG_METRIC: MetricDesc = MetricDesc {
+    name: "metrics_label_value_too_long_total",
+    help: "Records diverted to an overflow series because a label value was longer than their family's max_label_value_len",
+    unit: None,
+    kind: MetricKind::Counter,
+    label_names: &["metric"],
+    field: "label value too long",
+};
+
 /// The type that [`SELF_METRICS`] describes (only its `TypeId` is used).
 struct SelfMetrics;
 
@@ -28,8 +40,17 @@ const SELF_METRICS: SetInfo = SetInfo {
     name: "self-metrics",
     module: "metrics_core",
     type_id: TypeId::of::<SelfMetrics>,
-    metrics: &[OVERFLOW_METRIC],
+    metrics: &[OVERFLOW_METRIC, LABEL_VALUE_TOO_LONG_METRIC],
 };
+
+/// What a self-metric reads off a family: its count, if the family has one.
+type FamilyCount = fn(&dyn EncodeMetric) -> Option<u64>;
+
+/// The self-metrics of a registry's open-ended families, each with what it reads off a family.
+const FAMILY_SELF_METRICS: [(&MetricDesc, FamilyCount); 2] = [
+    (&OVERFLOW_METRIC, |m| m.overflowed()),
+    (&LABEL_VALUE_TOO_LONG_METRIC, |m| m.label_values_too_long()),
+];
 
 /// Families whose names are known only at run time, exported after the sets: the `metrics`
 /// facade recorder's (feature `facade`). A registry holds at most one such source.
@@ -145,13 +166,12 @@ impl Registry {
     /// # Panics
     /// At first use, when two sets declare clashing metric names (see [`check`]): like a web
     /// framework refusing a duplicate route, a deploy-time bug is reported before any scrape
-    /// could serve an ambiguous exposition.
+    /// could serve an ambiguous exposition. The panic reports the caller's location.
+    #[track_caller]
     pub fn global() -> &'static Registry {
-        static GLOBAL: OnceLock<Registry> = OnceLock::new();
-        GLOBAL.get_or_init(|| {
-            if let Err(e) = check() {
-                panic!("{e}");
-            }
+        static GLOBAL: OnceLock<Result<Registry, CheckError>> = OnceLock::new();
+        let global = GLOBAL.get_or_init(|| {
+            check()?;
             let mut entries: Vec<Entry> = inventory::iter::<GlobalSetEntry>
                 .into_iter()
                 .map(|e| Entry {
@@ -163,11 +183,16 @@ impl Registry {
             // A set submitted more than once (`FunctionMetrics`, by every instrumented function)
             // is one set.
             entries.dedup_by(|next, kept| next.info().same_type(kept.info()));
-            Registry {
+            Ok(Registry {
                 entries: RwLock::new(entries),
                 dynamic: RwLock::new(None),
-            }
-        })
+            })
+        });
+        // Outside the closure, so that the panic points at the caller.
+        match global {
+            Ok(registry) => registry,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Registers a set instance.
@@ -176,6 +201,7 @@ impl Registry {
     /// When the registry already holds an instance of this set without instance labels, or a
     /// set whose metric names clash with this one's; [`Registry::try_register`] returns these
     /// as errors.
+    #[track_caller]
     pub fn register<T: MetricSet>(&self, set: Arc<T>) {
         if let Err(e) = self.try_register(set) {
             panic!("{e}");
@@ -192,6 +218,7 @@ impl Registry {
     ///
     /// # Panics
     /// On the errors [`Registry::try_register_with_labels`] returns.
+    #[track_caller]
     pub fn register_with_labels<T: MetricSet>(&self, set: Arc<T>, labels: &[(&str, &str)]) {
         if let Err(e) = self.try_register_with_labels(set, labels) {
             panic!("{e}");
@@ -200,8 +227,10 @@ impl Registry {
 
     /// Registers a set instance with constant labels, or says why it cannot be: an invalid or
     /// repeated label name, a label name the set's own metrics use, a label name the registry's
-    /// self-metric [`OVERFLOW_METRIC`] uses (`metric`: it carries the instance labels too), an
-    /// instance of the same set with equal labels, or metric names that clash with another set's.
+    /// self-metrics [`OVERFLOW_METRIC`] and [`LABEL_VALUE_TOO_LONG_METRIC`] use (`metric`: they
+    /// carry the instance labels too), a value longer than the process-wide
+    /// [`default_max_label_value_len`](crate::default_max_label_value_len), an instance of the
+    /// same set with equal labels, or metric names that clash with another set's.
     pub fn try_register_with_labels<T: MetricSet>(
         &self,
         set: Arc<T>,
@@ -221,7 +250,16 @@ impl Registry {
         info: &'static SetInfo,
         labels: &[(&str, &str)],
     ) -> Result<(), RegistryError> {
-        for (i, (name, _)) in labels.iter().enumerate() {
+        let max_value_len = label::default_max_label_value_len();
+        for (i, (name, value)) in labels.iter().enumerate() {
+            if label::too_long(LabelValueRef::Str(value), max_value_len) {
+                return Err(RegistryError::LabelValueTooLong {
+                    set: info.name,
+                    label: (*name).to_owned(),
+                    len: value.len(),
+                    max: max_value_len,
+                });
+            }
             if let Err(reason) = rules::check_label_name(name) {
                 return Err(RegistryError::InvalidLabel {
                     set: info.name,
@@ -308,7 +346,8 @@ impl Registry {
 
     /// Hands every metric of every set to `encoder`: sets in order, the instances of one set
     /// grouped under each of its metrics, then the families named at run time (the `metrics`
-    /// facade's, feature `facade`), then the overflow self-metric if any family is capped.
+    /// facade's, feature `facade`), then, if any family has open-ended labels, the
+    /// self-metrics [`OVERFLOW_METRIC`] and [`LABEL_VALUE_TOO_LONG_METRIC`].
     pub fn encode(&self, encoder: &mut dyn RegistryEncoder) {
         let dynamic = self.dynamic.read().clone();
         if let Some(dynamic) = &dynamic {
@@ -347,32 +386,34 @@ impl Registry {
         if !capped {
             return;
         }
-        encoder.family(&OVERFLOW_METRIC);
-        for e in entries.iter() {
-            for (i, desc) in e.info().metrics.iter().enumerate() {
-                if let Some(n) = e.set.get().metric(i).and_then(|m| m.overflowed()) {
-                    encoder.instance_labels(&e.labels);
-                    encoder.counter(
-                        &|out: &mut dyn LabelEncoder| {
-                            out.label("metric", LabelValueRef::Str(desc.name));
-                        },
-                        n,
-                    );
+        for (self_metric, count) in FAMILY_SELF_METRICS {
+            encoder.family(self_metric);
+            for e in entries.iter() {
+                for (i, desc) in e.info().metrics.iter().enumerate() {
+                    if let Some(n) = e.set.get().metric(i).and_then(count) {
+                        encoder.instance_labels(&e.labels);
+                        encoder.counter(
+                            &|out: &mut dyn LabelEncoder| {
+                                out.label("metric", LabelValueRef::Str(desc.name));
+                            },
+                            n,
+                        );
+                    }
                 }
             }
-        }
-        if let Some(dynamic) = &dynamic {
-            dynamic.families(&mut |desc, metric| {
-                if let Some(n) = metric.overflowed() {
-                    encoder.instance_labels(&[]);
-                    encoder.counter(
-                        &|out: &mut dyn LabelEncoder| {
-                            out.label("metric", LabelValueRef::Str(desc.name));
-                        },
-                        n,
-                    );
-                }
-            });
+            if let Some(dynamic) = &dynamic {
+                dynamic.families(&mut |desc, metric| {
+                    if let Some(n) = count(metric) {
+                        encoder.instance_labels(&[]);
+                        encoder.counter(
+                            &|out: &mut dyn LabelEncoder| {
+                                out.label("metric", LabelValueRef::Str(desc.name));
+                            },
+                            n,
+                        );
+                    }
+                });
+            }
         }
     }
 }
@@ -531,6 +572,18 @@ pub enum RegistryError {
         /// The self-metric that uses it.
         metric: &'static str,
     },
+    /// An instance label value is longer than the process-wide
+    /// [`default_max_label_value_len`](crate::default_max_label_value_len).
+    LabelValueTooLong {
+        /// The set type.
+        set: &'static str,
+        /// The label name.
+        label: String,
+        /// The value's length, in bytes.
+        len: usize,
+        /// The longest value allowed, in bytes.
+        max: usize,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -559,6 +612,10 @@ impl fmt::Display for RegistryError {
             RegistryError::ReservedLabel { set, label, metric } => write!(
                 f,
                 "cannot register `{set}`: instance label `{label}` is reserved: the registry's self-metric `{metric}` has a label `{label}` and also carries instance labels"
+            ),
+            RegistryError::LabelValueTooLong { set, label, len, max } => write!(
+                f,
+                "cannot register `{set}`: the value of instance label `{label}` is {len} bytes long, longer than the {max} bytes label values may have"
             ),
         }
     }

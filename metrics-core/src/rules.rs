@@ -94,6 +94,16 @@ impl MetricKind {
         matches!(self, MetricKind::Histogram)
     }
 
+    /// Whether a metric of this kind may have a unit (`# UNIT` in OpenMetrics). OpenMetrics
+    /// forbids one on info and stateset metrics: a kind that it forbids returns `false`, and
+    /// its names never get an [`inferred_unit`].
+    pub const fn allows_unit(self) -> bool {
+        matches!(
+            self,
+            MetricKind::Counter | MetricKind::Gauge | MetricKind::Histogram
+        )
+    }
+
     /// The suffixes of the samples this kind adds to its family name.
     pub const fn sample_suffixes(self) -> &'static [&'static str] {
         match self {
@@ -387,6 +397,28 @@ fn replace_component(name: &str, from: &str, to: &str) -> String {
         .map(|c| if c == from { to } else { c })
         .collect::<Vec<_>>()
         .join("_")
+}
+
+/// The base units a metric name may end with, which give it that unit (`# UNIT` in OpenMetrics)
+/// without `unit = "..."`: the Prometheus base units, and `ratio`.
+pub const INFERRED_UNITS: [&str; 10] = [
+    "seconds", "bytes", "ratio", "meters", "volts", "amperes", "joules", "grams", "celsius",
+    "kelvin",
+];
+
+/// The unit a metric of `kind` named `name` has without `unit = "..."`: the one of
+/// [`INFERRED_UNITS`] its name ends with, after `_total` is stripped
+/// (`process_cpu_seconds_total` is in `seconds`). `None` for a name without one, and for a
+/// kind that allows no unit ([`MetricKind::allows_unit`]).
+pub fn inferred_unit(name: &str, kind: MetricKind) -> Option<&'static str> {
+    if !kind.allows_unit() {
+        return None;
+    }
+    let stem = name.strip_suffix("_total").unwrap_or(name);
+    INFERRED_UNITS.into_iter().find(|unit| {
+        stem.strip_suffix(unit)
+            .is_some_and(|rest| rest.ends_with('_'))
+    })
 }
 
 /// Checks a `#[metric(unit = "...")]` against the metric's name: the name must already end with it.
@@ -736,6 +768,44 @@ mod tests {
             check_label_name("_privateCount").unwrap_err().to_string(),
             "label name `_privateCount` must be snake_case: write `_private_count`"
         );
+    }
+
+    #[test]
+    fn inferred_units() {
+        let cases = [
+            (
+                "request_duration_seconds",
+                MetricKind::Histogram,
+                Some("seconds"),
+            ),
+            (
+                "process_cpu_seconds_total",
+                MetricKind::Counter,
+                Some("seconds"),
+            ),
+            ("sent_bytes_total", MetricKind::Counter, Some("bytes")),
+            ("heap_bytes", MetricKind::Gauge, Some("bytes")),
+            ("cache_hit_ratio", MetricKind::Gauge, Some("ratio")),
+            (
+                "cpu_temperature_celsius",
+                MetricKind::Gauge,
+                Some("celsius"),
+            ),
+            ("_kelvin", MetricKind::Gauge, Some("kelvin")),
+            ("energy_joules_total", MetricKind::Counter, Some("joules")),
+            ("requests_total", MetricKind::Counter, None),
+            ("seconds", MetricKind::Gauge, None),
+            ("jobseconds", MetricKind::Gauge, None),
+            ("seconds_in_queue", MetricKind::Gauge, None),
+            ("temperature_fahrenheit", MetricKind::Gauge, None),
+        ];
+        for (name, kind, unit) in cases {
+            assert_eq!(inferred_unit(name, kind), unit, "{name}");
+            // What the derive infers, its own check accepts.
+            if let Some(unit) = unit {
+                assert_eq!(check_unit(name, unit, kind), Ok(()), "{name}");
+            }
+        }
     }
 
     #[test]

@@ -133,9 +133,11 @@ app_jobs_total 18446744073709551615
 # HELP app_queue_depth Queue depth
 app_queue_depth -9223372036854775808
 # TYPE app_load_ratio gauge
+# UNIT app_load_ratio ratio
 # HELP app_load_ratio Load average
 app_load_ratio 1e-05
 # TYPE app_one_ratio gauge
+# UNIT app_one_ratio ratio
 # HELP app_one_ratio One
 app_one_ratio 1.0
 # EOF
@@ -144,7 +146,7 @@ app_one_ratio 1.0
     }
 
     #[test]
-    fn unit_line_only_when_a_unit_is_given() {
+    fn unit_line_only_when_a_unit_is_given_or_read_off_the_name() {
         #[derive(MetricSet)]
         #[metric_set(global = false)]
         struct Units {
@@ -152,6 +154,8 @@ app_one_ratio 1.0
             heap: Gauge,
             #[metric(name = "stack_bytes", help = "Stack in use")]
             stack: Gauge,
+            #[metric(name = "stack_depth", help = "Frames on the stack")]
+            depth: Gauge,
             #[metric(name = "sent_bytes_total", help = "Bytes sent", unit = "bytes")]
             sent: Counter,
         }
@@ -166,8 +170,12 @@ app_one_ratio 1.0
 # HELP heap_bytes Heap in use
 heap_bytes 4096
 # TYPE stack_bytes gauge
+# UNIT stack_bytes bytes
 # HELP stack_bytes Stack in use
 stack_bytes 0
+# TYPE stack_depth gauge
+# HELP stack_depth Frames on the stack
+stack_depth 0
 # TYPE sent_bytes counter
 # UNIT sent_bytes bytes
 # HELP sent_bytes Bytes sent
@@ -203,7 +211,7 @@ sent_bytes_total 7
             m.a.set(v);
             assert_eq!(
                 openmetrics_of(&m),
-                format!("# TYPE a_ratio gauge\n# HELP a_ratio a\na_ratio {want}\n# EOF\n")
+                format!("# TYPE a_ratio gauge\n# UNIT a_ratio ratio\n# HELP a_ratio a\na_ratio {want}\n# EOF\n")
             );
         }
     }
@@ -228,6 +236,7 @@ sent_bytes_total 7
         assert_eq!(
             openmetrics_of(&m),
             r#"# TYPE wait_seconds histogram
+# UNIT wait_seconds seconds
 # HELP wait_seconds Wait
 wait_seconds_bucket{le="0.005"} 1
 wait_seconds_bucket{le="0.01"} 1
@@ -332,6 +341,10 @@ request_duration_seconds_count{retried="true",route="overflow",status="overflow"
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric="requests_total"} 3
 metrics_series_overflow_total{metric="request_duration_seconds"} 1
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric="requests_total"} 0
+metrics_label_value_too_long_total{metric="request_duration_seconds"} 0
 # EOF
 "#
         );
@@ -367,6 +380,10 @@ backend_requests_total{backend="cuda",route="/a"} 1
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{backend="cpu \"fallback\"\n",metric="backend_requests_total"} 0
 metrics_series_overflow_total{backend="cuda",metric="backend_requests_total"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{backend="cpu \"fallback\"\n",metric="backend_requests_total"} 0
+metrics_label_value_too_long_total{backend="cuda",metric="backend_requests_total"} 0
 # EOF
 "#
         );
@@ -397,6 +414,9 @@ escaped_requests_total{route="/new\nline"} 1
 # TYPE metrics_series_overflow counter
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric="escaped_requests_total"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric="escaped_requests_total"} 0
 # EOF
 "#
         );

@@ -276,6 +276,10 @@ in_flight_requests{retried="true",route="overflow",status="overflow"} 2
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric="requests_total"} 3
 metrics_series_overflow_total{metric="in_flight_requests"} 2
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric="requests_total"} 0
+metrics_label_value_too_long_total{metric="in_flight_requests"} 0
 "#
         );
     }
@@ -296,6 +300,9 @@ metrics_series_overflow_total{metric="in_flight_requests"} 2
 # HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric="request_duration_seconds"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric="request_duration_seconds"} 0
 "#
         );
     }
@@ -383,6 +390,9 @@ escaped_requests_total{route="\\n"} 1
 # HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric="escaped_requests_total"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric="escaped_requests_total"} 0
 "#
         );
     }

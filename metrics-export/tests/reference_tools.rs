@@ -143,12 +143,13 @@ everything_requests counter - 3
 everything_events counter - 2
 everything_sent_bytes counter bytes 2
 everything_daemon_state gauge - 2
-everything_context_usage_ratio gauge - 2
+everything_context_usage_ratio gauge ratio 2
 everything_heap_bytes gauge bytes 2
 everything_request_duration_seconds histogram seconds 36 0.001 0.004 0.016 0.064 0.256 1.024 +Inf
-everything_wait_duration_seconds histogram - 28 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1.0 2.5 5.0 10.0 +Inf
-everything_wide_range_seconds histogram - 18 0.0 1e-05 0.0001 100000.0 1e+06 1e+21 +Inf
+everything_wait_duration_seconds histogram seconds 28 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1.0 2.5 5.0 10.0 +Inf
+everything_wide_range_seconds histogram seconds 18 0.0 1e-05 0.0001 100000.0 1e+06 1e+21 +Inf
 metrics_series_overflow counter - 4
+metrics_label_value_too_long counter - 4
 ",
         "--- input ---\n{om}"
     );

@@ -5,7 +5,8 @@
 //! - [`http`]: a raw HTTP/1.1 client; [`receiver`]: a fake HTTP receiver with scripted answers;
 //! - [`servers`]: Prometheus, the Pushgateway and VictoriaMetrics as child processes;
 //!   [`tools`]: `promtool` and Python;
-//! - [`alloc`]: a counting global allocator; [`pushed`]: the registry the pushers' tests push.
+//! - [`alloc`]: a counting global allocator; [`pushed`]: the registry the pushers' tests push;
+//! - [`panics`]: where a panic is reported.
 //!
 //! Its sets are `global = false` but for [`SharedMetrics`], which the global registry of a binary
 //! linking this library holds once the binary references it (and may hold otherwise: inventory
@@ -13,6 +14,7 @@
 
 pub mod alloc;
 pub mod http;
+pub mod panics;
 pub mod pushed;
 pub mod receiver;
 pub mod servers;

@@ -34,6 +34,9 @@ odd_total{path=\"C:\\\\dir\\\\\\\"x\\\"\\nnext ✓\"} 1
 # HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric=\"odd_total\"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric=\"odd_total\"} 0
 "
     );
     assert_eq!(
@@ -45,6 +48,9 @@ odd_total{path=\"C:\\\\dir\\\\\\\"x\\\"\\nnext ✓\"} 1
 # TYPE metrics_series_overflow counter
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric=\"odd_total\"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric=\"odd_total\"} 0
 # EOF
 "
     );

@@ -46,6 +46,7 @@ app_jobs_total 1000000
 # HELP app_queue_depth Queue depth
 app_queue_depth -3
 # TYPE app_load_ratio gauge
+# UNIT app_load_ratio ratio
 # HELP app_load_ratio Load average
 app_load_ratio 1e-05
 # EOF
@@ -128,6 +129,7 @@ request_duration_seconds_count 5
         openmetrics_of(&m),
         "\
 # TYPE request_duration_seconds histogram
+# UNIT request_duration_seconds seconds
 # HELP request_duration_seconds Request latency
 request_duration_seconds_bucket{le=\"0.005\"} 1
 request_duration_seconds_bucket{le=\"0.01\"} 1

@@ -133,6 +133,10 @@ tenant_jobs{tenant=\"acme\",shard=\"7\",region=\"eu\",delta=\"-1\"} 4
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric=\"requests_total\"} 0
 metrics_series_overflow_total{metric=\"tenant_jobs\"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric=\"requests_total\"} 0
+metrics_label_value_too_long_total{metric=\"tenant_jobs\"} 0
 "
     );
     assert!(m.requests_total.remove(&r("/b")));
@@ -199,12 +203,17 @@ latency_seconds_count{route=\"/a\",method=\"get\"} 1
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric=\"requests_total\"} 3
 metrics_series_overflow_total{metric=\"latency_seconds\"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric=\"requests_total\"} 0
+metrics_label_value_too_long_total{metric=\"latency_seconds\"} 0
 "
     );
     let om = openmetrics_of(&m);
     assert!(
         om.ends_with(
-            "# TYPE metrics_series_overflow counter\n# HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap\nmetrics_series_overflow_total{metric=\"requests_total\"} 3\nmetrics_series_overflow_total{metric=\"latency_seconds\"} 0\n# EOF\n"
+            "# TYPE metrics_series_overflow counter\n# HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap\nmetrics_series_overflow_total{metric=\"requests_total\"} 3\nmetrics_series_overflow_total{metric=\"latency_seconds\"} 0\n\
+             # TYPE metrics_label_value_too_long counter\n# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len\nmetrics_label_value_too_long_total{metric=\"requests_total\"} 0\nmetrics_label_value_too_long_total{metric=\"latency_seconds\"} 0\n# EOF\n"
         ),
         "{om}"
     );
@@ -284,6 +293,9 @@ writes_total{shard=\"overflow\",offset=\"overflow\",primary=\"true\"} 2
 # HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric=\"writes_total\"} 2
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric=\"writes_total\"} 0
 "
     );
     assert_eq!(
@@ -297,6 +309,9 @@ writes_total{shard=\"overflow\",offset=\"overflow\",primary=\"true\"} 2
 # TYPE metrics_series_overflow counter
 # HELP metrics_series_overflow Records diverted to an overflow series because their family had reached its series cap
 metrics_series_overflow_total{metric=\"writes_total\"} 2
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric=\"writes_total\"} 0
 # EOF
 "
     );
@@ -341,6 +356,9 @@ requests_total{route=\"overflow\",method=\"get\"} 7
 # HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric=\"requests_total\"} 1
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric=\"requests_total\"} 0
 "
     );
 }

@@ -53,6 +53,10 @@ backend_kernel_seconds_count{backend=\"cuda\"} 1
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{backend=\"cpu\",metric=\"backend_kernels_total\"} 0
 metrics_series_overflow_total{backend=\"cuda\",metric=\"backend_kernels_total\"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{backend=\"cpu\",metric=\"backend_kernels_total\"} 0
+metrics_label_value_too_long_total{backend=\"cuda\",metric=\"backend_kernels_total\"} 0
 "
     );
 }
@@ -183,7 +187,10 @@ fn the_overflow_self_metric_label_is_reserved() {
     let text = metrics_export::encode_text(&registry);
     assert!(
         text.ends_with(
-            "metrics_series_overflow_total{metric_kind=\"x\",metric=\"backend_kernels_total\"} 0\n"
+            "metrics_series_overflow_total{metric_kind=\"x\",metric=\"backend_kernels_total\"} 0\n\
+             # HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len\n\
+             # TYPE metrics_label_value_too_long_total counter\n\
+             metrics_label_value_too_long_total{metric_kind=\"x\",metric=\"backend_kernels_total\"} 0\n"
         ),
         "{text}"
     );

@@ -37,6 +37,31 @@ pub struct NameLabels {
     pub name: Cow<'static, str>,
 }
 
+/// A label value with no other derive.
+#[derive(LabelValue)]
+pub enum Bare {
+    /// One.
+    One,
+    /// Two.
+    Two,
+}
+
+/// A label set with no other derive, of fixed and open-ended labels.
+#[derive(LabelSet)]
+pub struct BareLabels {
+    /// Fixed.
+    pub bare: Bare,
+    /// Open-ended.
+    pub route: String,
+}
+
+/// A label set with no other derive, of fixed labels.
+#[derive(LabelSet)]
+pub struct BareFixed {
+    /// Fixed.
+    pub bare: Bare,
+}
+
 /// Empty label set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, LabelSet)]
 pub struct NoLabels {}
@@ -57,6 +82,12 @@ pub struct LintMetrics {
     pub names: Family<NameLabels, Gauge>,
     /// A family without labels.
     pub unlabeled_total: Family<NoLabels, Counter>,
+    /// A lazy family.
+    #[metric(lazy)]
+    pub lazy_total: Family<BareFixed, Counter>,
+    /// A family with a limit on its label values.
+    #[metric(max_label_value_len = 64)]
+    pub routes_total: Family<BareLabels, Counter>,
     /// A float.
     pub load_ratio: FloatGauge,
     /// A histogram.

@@ -119,9 +119,11 @@ palingenesis_resumes_success_total 2
 # HELP palingenesis_daemon_state Current daemon state (1=monitoring, 2=paused, 3=waiting, 4=resuming)
 palingenesis_daemon_state 1
 # TYPE palingenesis_context_usage_ratio gauge
+# UNIT palingenesis_context_usage_ratio ratio
 # HELP palingenesis_context_usage_ratio Fraction of the context window in use
 palingenesis_context_usage_ratio 0.75
 # TYPE palingenesis_resume_duration_seconds histogram
+# UNIT palingenesis_resume_duration_seconds seconds
 # HELP palingenesis_resume_duration_seconds Time taken for resume operations
 palingenesis_resume_duration_seconds_bucket{le=\"0.1\"} 0
 palingenesis_resume_duration_seconds_bucket{le=\"0.5\"} 1

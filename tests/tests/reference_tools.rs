@@ -126,11 +126,12 @@ everything_resumes counter - 12
 everything_requests counter - 3
 everything_renamed_events counter - 2
 everything_daemon_state gauge - 2
-everything_context_usage_ratio gauge - 2
+everything_context_usage_ratio gauge ratio 2
 everything_heap_bytes gauge bytes 2
 everything_request_duration_seconds histogram seconds 36
-everything_wait_duration_seconds histogram - 28
+everything_wait_duration_seconds histogram seconds 28
 metrics_series_overflow counter - 4
+metrics_label_value_too_long counter - 4
 ",
         "--- input ---\n{om}"
     );

@@ -78,6 +78,14 @@ pub fn expand(input: &Labels<'_>) -> TokenStream {
                 #encode_body
             }
 
+            #[inline]
+            fn visit<__MetricsLabelEncoder: #p::LabelEncoder>(
+                &self,
+                out: &mut __MetricsLabelEncoder,
+            ) {
+                #encode_body
+            }
+
             fn encode_fixed(index: #p::core::primitive::usize, out: &mut dyn #p::LabelEncoder) {
                 #encode_fixed_body
             }

@@ -30,7 +30,8 @@ pub struct MetricField<'a> {
     /// The token the name comes from: `name = "..."`'s value, else the field's identifier.
     pub name_span: Span,
     pub help: String,
-    pub unit: Option<String>,
+    /// `unit = "..."`, else the unit the name ends with (`rules::inferred_unit`).
+    pub unit: Option<Unit>,
     /// The kind read off the type's last path segment, when it is one of ours.
     pub kind: Option<MetricKind>,
     /// Whether the type is written `Family<_, _>`.
@@ -45,6 +46,28 @@ pub struct MetricField<'a> {
     /// to the compiler (on an alias).
     pub schema_range: Option<(Span, Span)>,
     pub max_buckets_range: Option<(Span, Span)>,
+    /// `max_label_value_len = N`, with the span of `N`.
+    pub max_label_value_len: Option<(usize, Span)>,
+    /// `lazy`, with its span.
+    pub lazy: Option<Span>,
+}
+
+/// The unit of a metric.
+pub enum Unit {
+    /// `unit = "..."`.
+    Declared(String),
+    /// Read off the name: exported when the metric's kind allows a unit (known only to the
+    /// compiler when the type does not show it).
+    Inferred(&'static str),
+}
+
+impl Unit {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Unit::Declared(unit) => unit,
+            Unit::Inferred(unit) => unit,
+        }
+    }
 }
 
 /// The kind of a field type and whether it is a `Family`, read off the syntax: the last path

@@ -33,6 +33,8 @@ pub struct FieldAttrs {
     pub max_series: Option<SpannedValue<usize>>,
     pub schema: Option<Integer>,
     pub max_buckets: Option<Integer>,
+    pub max_label_value_len: Option<SpannedValue<usize>>,
+    pub lazy: Flag,
     pub skip: Flag,
 }
 

@@ -3,7 +3,8 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::ast::{syntactic_exponential, MetricField, Set};
+use super::ast::{syntactic_exponential, MetricField, Set, Unit};
+use super::docs;
 use super::valid::{guessed_kind, unprefixed};
 use crate::paths;
 use crate::rules::{self, MetricKind};
@@ -19,11 +20,23 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
         let name = &m.name;
         let help = &m.help;
         let field = m.ident.to_string();
+        let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
+        let some = |unit: &str| quote!(#p::core::option::Option::Some(#unit));
         let unit = match &m.unit {
-            Some(u) => quote!(#p::core::option::Option::Some(#u)),
+            Some(Unit::Declared(u)) => some(u),
+            // A kind that allows no unit gets none from its name.
+            Some(Unit::Inferred(u)) => match m.kind {
+                Some(k) if k.allows_unit() => some(u),
+                Some(_) => quote!(#p::core::option::Option::None),
+                None => {
+                    let some = some(u);
+                    quote! {
+                        if #kind.allows_unit() { #some } else { #p::core::option::Option::None }
+                    }
+                }
+            },
             None => quote!(#p::core::option::Option::None),
         };
-        let kind = metric_of(m, |last| quote_spanned!(last=> .kind));
         let label_names = metric_of(m, |last| quote_spanned!(last=> .label_names));
         quote! {
             #p::MetricDesc {
@@ -56,18 +69,15 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
             }
             None => quote!(#p::core::option::Option::None),
         };
-        let max_series = match m.max_series {
+        let option = |n: Option<TokenStream>| match n {
             Some(n) => quote!(#p::core::option::Option::Some(#n)),
             None => quote!(#p::core::option::Option::None),
         };
-        let schema = match m.schema {
-            Some(n) => quote!(#p::core::option::Option::Some(#n)),
-            None => quote!(#p::core::option::Option::None),
-        };
-        let max_buckets = match m.max_buckets {
-            Some(n) => quote!(#p::core::option::Option::Some(#n)),
-            None => quote!(#p::core::option::Option::None),
-        };
+        let schema = option(m.schema.map(|n| quote!(#n)));
+        let max_buckets = option(m.max_buckets.map(|n| quote!(#n)));
+        let max_series = option(m.max_series.map(|n| quote!(#n)));
+        let max_label_value_len = option(m.max_label_value_len.map(|(n, _)| quote!(#n)));
+        let lazy = m.lazy.is_some();
         let metric = metric_of(m, |last| {
             quote_spanned! {last=>
                 .build(&#p::MetricOptions {
@@ -75,6 +85,8 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
                     max_series: #max_series,
                     schema: #schema,
                     max_buckets: #max_buckets,
+                    lazy: #lazy,
+                    max_label_value_len: #max_label_value_len,
                 })
             }
         });
@@ -85,10 +97,17 @@ pub fn expand(set: &Set<'_>) -> TokenStream {
         .iter()
         .map(|f| quote!(#f: #p::core::default::Default::default()));
 
+    // What the set exports, in its rustdoc: on the impl block of `global()`, or on one of its
+    // own (a derive cannot add to the struct's own docs).
+    let docs = docs::section(set);
     let global = if set.global {
-        global(set, p)
+        global(set, p, &docs)
     } else {
-        TokenStream::new()
+        quote! {
+            #[doc = #docs]
+            #[automatically_derived]
+            impl #impl_g #ident #ty_g #where_c {}
+        }
     };
     // A non-generic set checks with one free `const` per field, evaluated with the crate. Free
     // `const` items cannot use a generic set's parameters: its checks are one associated `const`,
@@ -192,6 +211,7 @@ fn metric_helper(p: &TokenStream) -> TokenStream {
             // Read only by the checks of `schema` and `max_buckets` on a type alias.
             #[allow(dead_code)]
             exponential: #p::core::primitive::bool,
+            labels_open_ended: #p::core::option::Option<#p::core::primitive::bool>,
             build: fn(&#p::MetricOptions) -> M,
             erase: fn(&M) -> &dyn #p::EncodeMetric,
         }
@@ -201,6 +221,7 @@ fn metric_helper(p: &TokenStream) -> TokenStream {
                 kind: M::KIND,
                 label_names: M::LABEL_NAMES,
                 exponential: M::EXPONENTIAL,
+                labels_open_ended: M::LABELS_OPEN_ENDED,
                 build: M::build,
                 erase: #p::as_encode_metric::<M>,
             }
@@ -233,7 +254,7 @@ fn metric_of(m: &MetricField<'_>, rest: impl FnOnce(Span) -> TokenStream) -> Tok
     quote!(#head #ty #tail #rest)
 }
 
-fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
+fn global(set: &Set<'_>, p: &TokenStream, docs: &str) -> TokenStream {
     let ident = set.ident;
     let vis = set.vis;
     let doc = format!(
@@ -248,6 +269,7 @@ fn global(set: &Set<'_>, p: &TokenStream) -> TokenStream {
             }
         }
 
+        #[doc = #docs]
         impl #ident {
             #[doc = #doc]
             #[inline]
@@ -321,6 +343,44 @@ fn field_checks(m: &MetricField<'_>, prefix: Option<&str>, p: &TokenStream) -> T
                 checks.extend(quote!(if !#exponential { #panic }));
             }
         }
+    }
+    // `lazy` and `max_label_value_len` on a family: whether its labels are open-ended is known
+    // to the compiler only.
+    let open_ended = metric_of(m, |last| quote_spanned!(last=> .labels_open_ended));
+    let field = m.ident;
+    if let Some(lazy) = m.lazy {
+        let open = panic(
+            (lazy, lazy),
+            format!("`#[metric(lazy)]` is only allowed on `Family` fields with fixed-cardinality labels; the labels of `{field}` are open-ended: its series already appear on first record"),
+        );
+        let single = panic(
+            (lazy, lazy),
+            format!("`#[metric(lazy)]` is only allowed on `Family` fields with fixed-cardinality labels; the type of `{field}` is not a family"),
+        );
+        checks.extend(quote! {
+            match #open_ended {
+                #p::core::option::Option::Some(false) => {}
+                #p::core::option::Option::Some(true) => #open,
+                #p::core::option::Option::None => #single,
+            }
+        });
+    }
+    if let Some((_, span)) = m.max_label_value_len {
+        let fixed = panic(
+            (span, span),
+            format!("`#[metric(max_label_value_len = ...)]` is only allowed on `Family` fields with open-ended labels; the labels of `{field}` are all fixed-cardinality"),
+        );
+        let single = panic(
+            (span, span),
+            format!("`#[metric(max_label_value_len = ...)]` is only allowed on `Family` fields; the type of `{field}` is not a family"),
+        );
+        checks.extend(quote! {
+            match #open_ended {
+                #p::core::option::Option::Some(true) => {}
+                #p::core::option::Option::Some(false) => #fixed,
+                #p::core::option::Option::None => #single,
+            }
+        });
     }
     if m.kind.is_none() || (m.kind == Some(MetricKind::Histogram) && m.family) {
         let reserved = rules::check_label_name_for("le", MetricKind::Histogram)

@@ -2,6 +2,7 @@
 
 mod ast;
 mod attr;
+mod docs;
 mod expand;
 mod fallback;
 mod valid;

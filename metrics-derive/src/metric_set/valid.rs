@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::ast::{doc_help, syntactic_exponential, syntactic_kind, MetricField, Set};
+use super::ast::{doc_help, syntactic_exponential, syntactic_kind, MetricField, Set, Unit};
 use super::attr::{FieldAttrs, Integer, SetAttrs};
 use crate::buckets::{bounds, Buckets};
 use crate::errors::Errors;
@@ -175,6 +175,12 @@ fn validate_field<'a>(
             field_errors.at(unit.span(), unprefixed(e, prefix));
         }
     }
+    let unit = match &field.unit {
+        Some(unit) => Some(Unit::Declared(unit.as_str().to_owned())),
+        // With the kind the type shows, or else the guessed one: the expansion then leaves it
+        // out for a kind that allows no unit.
+        None => rules::inferred_unit(&name, rule_kind).map(Unit::Inferred),
+    };
 
     if let Some(max) = &field.max_series {
         if let Some((k, false)) = syntactic {
@@ -212,6 +218,29 @@ fn validate_field<'a>(
         },
         &mut field_errors,
     );
+    if let Some(max) = &field.max_label_value_len {
+        if let Some((k, false)) = syntactic {
+            field_errors.at(
+                max.span(),
+                format!(
+                    "`#[metric(max_label_value_len = ...)]` is only allowed on `Family` fields; `{ident}` is a single {} series",
+                    k.as_str()
+                ),
+            );
+        }
+    }
+
+    if field.lazy.is_present() {
+        if let Some((k, false)) = syntactic {
+            field_errors.at(
+                field.lazy.span(),
+                format!(
+                    "`#[metric(lazy)]` is only allowed on `Family` fields with fixed-cardinality labels; `{ident}` is a single {} series",
+                    k.as_str()
+                ),
+            );
+        }
+    }
 
     match field_errors.finish_with(()) {
         Err(e) => {
@@ -224,7 +253,7 @@ fn validate_field<'a>(
             name,
             name_span,
             help,
-            unit: field.unit.as_ref().map(|u| u.as_str().to_owned()),
+            unit,
             kind,
             family: matches!(syntactic, Some((_, true))),
             buckets,
@@ -233,6 +262,8 @@ fn validate_field<'a>(
             max_buckets,
             schema_range: field.schema.as_ref().map(|s| span_range(&s.expr)),
             max_buckets_range: field.max_buckets.as_ref().map(|m| span_range(&m.expr)),
+            max_label_value_len: field.max_label_value_len.as_ref().map(|m| (**m, m.span())),
+            lazy: field.lazy.is_present().then(|| field.lazy.span()),
         }),
     }
 }

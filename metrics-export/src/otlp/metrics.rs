@@ -274,7 +274,8 @@ mod tests {
                 "app_depth",
                 "app_load_ratio",
                 "app_time_seconds",
-                "metrics_series_overflow"
+                "metrics_series_overflow",
+                "metrics_label_value_too_long"
             ]
         );
         let Some(Data::Sum(jobs)) = &metrics[0].data else {
@@ -305,6 +306,9 @@ mod tests {
             panic!()
         };
         assert_eq!(load.data_points[0].value, Some(Value::AsDouble(0.25)));
+        // Read off the name (no `unit = "..."`), as in `# UNIT`.
+        assert_eq!(metrics[3].unit, "ratio");
+        assert_eq!(metrics[2].unit, "");
         let Some(Data::Histogram(time)) = &metrics[4].data else {
             panic!()
         };

@@ -393,6 +393,7 @@ fn our_expositions_parse_and_agree() {
             "everything_heap_bytes",
             "everything_request_duration_seconds",
             "metrics_series_overflow",
+            "metrics_label_value_too_long",
         ]
     );
     for (o, t) in om.families.iter().zip(&text.families) {

@@ -224,6 +224,7 @@ impl ExporterState {
     ///
     /// # Panics
     /// When one already runs.
+    #[track_caller]
     fn begin(&self) {
         let mut run = lock(&self.run);
         assert!(
@@ -322,7 +323,9 @@ pub trait Exporter: Send + Sync + 'static {
     ///
     /// # Panics
     /// When the thread cannot be spawned, or a background thread already runs for this exporter
-    /// (one its handle stopped waiting for counts until it ends).
+    /// (one its handle stopped waiting for counts until it ends). The panic reports the
+    /// caller's location.
+    #[track_caller]
     fn start(self: Arc<Self>, interval: Duration) -> ExporterHandle
     where
         Self: Sized,

@@ -299,8 +299,9 @@ mod tests {
                 "__name__=app_time_seconds_bucket,backend=cuda,le=+Inf,zone=b 3@1700000000000",
                 "__name__=app_time_seconds_sum,backend=cuda,zone=b 4@1700000000000",
                 "__name__=app_time_seconds_count,backend=cuda,zone=b 3@1700000000000",
-                // The registry's self-metric, as capped families have one.
+                // The registry's self-metrics, as capped families have them.
                 "__name__=metrics_series_overflow_total,backend=cuda,metric=app_routes,zone=b 0@1700000000000",
+                "__name__=metrics_label_value_too_long_total,backend=cuda,metric=app_routes,zone=b 0@1700000000000",
             ]
         );
         for s in &series {

@@ -70,6 +70,11 @@ mod shadowed {
         pub success: ::core::primitive::bool,
     }
 
+    #[derive(LabelSet)]
+    pub struct OpenLabels {
+        pub route: ::std::string::String,
+    }
+
     /// Every attribute, next to shadowed names.
     #[derive(MetricSet)]
     #[metric_set(prefix = "hygiene")]
@@ -94,6 +99,12 @@ mod shadowed {
         /// Service time by reason
         #[metric(schema = 3)]
         pub reason_seconds: Family<Labels, ::metrics_core::ExponentialHistogram>,
+        /// Lazy resumes
+        #[metric(lazy)]
+        pub lazy_resumes_total: Family<Labels, Counter>,
+        /// Routes
+        #[metric(max_label_value_len = 64, max_series = 10)]
+        pub routes_total: Family<OpenLabels, Counter>,
         #[metric(skip)]
         pub note: u8,
     }

@@ -46,15 +46,25 @@ fn refused(counts: [u64; 5]) -> String {
     out
 }
 
-/// The registry's overflow self-metric block, one series per family.
-fn overflow(families: &[(&str, u64)]) -> String {
+/// The registry's self-metric blocks of capped families, one series per family: the
+/// registrations sent to the overflow series at the cap, then those with a label value too long.
+fn overflow(families: &[(&str, u64, u64)]) -> String {
     let mut out = String::from(
         "# HELP metrics_series_overflow_total Records diverted to an overflow series because their family had reached its series cap\n\
          # TYPE metrics_series_overflow_total counter\n",
     );
-    for (metric, n) in families {
+    for (metric, n, _) in families {
         out.push_str(&format!(
             "metrics_series_overflow_total{{metric=\"{metric}\"}} {n}\n"
+        ));
+    }
+    out.push_str(
+        "# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len\n\
+         # TYPE metrics_label_value_too_long_total counter\n",
+    );
+    for (metric, _, n) in families {
+        out.push_str(&format!(
+            "metrics_label_value_too_long_total{{metric=\"{metric}\"}} {n}\n"
         ));
     }
     out
@@ -105,13 +115,13 @@ temperature_c 21.5
 {}{}",
         refused([0; 5]),
         overflow(&[
-            ("_2xx_total", 0),
-            ("connections", 0),
-            ("http_errors_total", 0),
-            ("http_requests_total", 0),
-            ("jobs", 0),
-            ("queue_depth", 0),
-            ("temperature_c", 0),
+            ("_2xx_total", 0, 0),
+            ("connections", 0, 0),
+            ("http_errors_total", 0, 0),
+            ("http_requests_total", 0, 0),
+            ("jobs", 0, 0),
+            ("queue_depth", 0, 0),
+            ("temperature_c", 0, 0),
         ])
     );
     assert_eq!(encode_text(&registry), expected);
@@ -173,7 +183,11 @@ work_total 2
 x_count_total 1
 {}{}",
         refused(counts),
-        overflow(&[("depth", 0), ("work_total", 0), ("x_count_total", 0)])
+        overflow(&[
+            ("depth", 0, 0),
+            ("work_total", 0, 0),
+            ("x_count_total", 0, 0)
+        ])
     );
     assert_eq!(encode_text(&registry), expected);
 }
@@ -212,7 +226,7 @@ backlog 2
 workers 5
 {}{}",
         refused([0, 0, 0, 2, 1]),
-        overflow(&[("backlog", 0), ("workers", 0)])
+        overflow(&[("backlog", 0, 0), ("workers", 0, 0)])
     );
     assert_eq!(encode_text(&registry), expected);
 }
@@ -246,7 +260,7 @@ sessions{{user=\"motoko\"}} 1
 sessions{{user=\"overflow\"}} 5
 {}{}",
         refused([0; 5]),
-        overflow(&[("requests_total", 2), ("sessions", 1)])
+        overflow(&[("requests_total", 2, 0), ("sessions", 0, 1)])
     );
     assert_eq!(encode_text(&registry), expected);
 }
@@ -290,7 +304,7 @@ fn idle_series_expire_when_the_registry_is_read() {
         format!(
             "# HELP jobs_total {DEFAULT_HELP}\n# TYPE jobs_total counter\n{jobs}{}{}",
             refused([0; 5]),
-            overflow(&[("jobs_total", 0)])
+            overflow(&[("jobs_total", 0, 0)])
         )
     };
     let held = metrics::with_local_recorder(&recorder, || {
@@ -377,7 +391,7 @@ peers{{id=\"b\"}} 2
 peers{{id=\"overflow\"}} 3
 {}{}",
         refused([0; 5]),
-        overflow(&[("peers", 1)])
+        overflow(&[("peers", 1, 0)])
     );
     assert_eq!(encode_text(&registry), expected);
 }
@@ -429,10 +443,10 @@ rpc_seconds_count 1
 {}{}",
         refused([0; 5]),
         overflow(&[
-            ("db_rows", 0),
-            ("db_wait_seconds", 0),
-            ("payload", 0),
-            ("rpc_seconds", 0)
+            ("db_rows", 0, 0),
+            ("db_wait_seconds", 0, 0),
+            ("payload", 0, 0),
+            ("rpc_seconds", 0, 0)
         ])
     );
     assert_eq!(encode_text(&registry), expected);
@@ -478,9 +492,10 @@ fn descriptions_give_help_and_base_units() {
         metrics::describe_gauge!("uptime", Unit::Seconds, "Time since start");
         metrics::gauge!("uptime").set(90.0);
     });
+    // Before its description, a name that ends with a base unit has that unit.
     let before = encode_openmetrics(&registry);
     assert!(before.contains(&format!(
-        "# TYPE sent_bytes counter\n# HELP sent_bytes {DEFAULT_HELP}\nsent_bytes_total 512\n"
+        "# TYPE sent_bytes counter\n# UNIT sent_bytes bytes\n# HELP sent_bytes {DEFAULT_HELP}\nsent_bytes_total 512\n"
     )));
     // A late description: from the next read on.
     metrics::with_local_recorder(&recorder, || {
@@ -519,6 +534,12 @@ metrics_series_overflow_total{metric=\"cache_size\"} 0
 metrics_series_overflow_total{metric=\"rpc_seconds\"} 0
 metrics_series_overflow_total{metric=\"sent_bytes_total\"} 0
 metrics_series_overflow_total{metric=\"uptime\"} 0
+# TYPE metrics_label_value_too_long counter
+# HELP metrics_label_value_too_long Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+metrics_label_value_too_long_total{metric=\"cache_size\"} 0
+metrics_label_value_too_long_total{metric=\"rpc_seconds\"} 0
+metrics_label_value_too_long_total{metric=\"sent_bytes_total\"} 0
+metrics_label_value_too_long_total{metric=\"uptime\"} 0
 # EOF
 "
     );
@@ -556,7 +577,11 @@ load_count 3
 temperature_celsius 20
 {}{}",
         refused([0; 5]),
-        overflow(&[("frames_total", 0), ("load", 0), ("temperature_celsius", 0)])
+        overflow(&[
+            ("frames_total", 0, 0),
+            ("load", 0, 0),
+            ("temperature_celsius", 0, 0)
+        ])
     );
     assert_eq!(encode_text(&registry), expected);
 }
@@ -613,6 +638,7 @@ fn histograms_matching_a_pattern_are_exponential() {
             "exponential schema 6 count 2 classic [0.1, 1.0]",
             "metrics_facade_refused_total",
             "metrics_series_overflow_total",
+            "metrics_label_value_too_long_total",
         ]
     );
 }
@@ -722,6 +748,7 @@ fn every_output_reads_the_facade_families_after_the_sets() {
         "missions_total",
         "metrics_facade_refused_total",
         "metrics_series_overflow_total",
+        "metrics_label_value_too_long_total",
     ];
     let text = encode_text(&registry);
     let typed: Vec<&str> = text

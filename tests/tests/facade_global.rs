@@ -144,6 +144,16 @@ metrics_series_overflow_total{metric="mobc_pool_connections_opened_total"} 0
 metrics_series_overflow_total{metric="tachikoma_batou_missions_total"} 0
 metrics_series_overflow_total{metric="tachikoma_depth_meters"} 0
 metrics_series_overflow_total{metric="tachikoma_missions_started_total"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric="mobc_client_queries_wait"} 0
+metrics_label_value_too_long_total{metric="mobc_pool_connections_busy"} 0
+metrics_label_value_too_long_total{metric="mobc_pool_connections_idle"} 0
+metrics_label_value_too_long_total{metric="mobc_pool_connections_open"} 0
+metrics_label_value_too_long_total{metric="mobc_pool_connections_opened_total"} 0
+metrics_label_value_too_long_total{metric="tachikoma_batou_missions_total"} 0
+metrics_label_value_too_long_total{metric="tachikoma_depth_meters"} 0
+metrics_label_value_too_long_total{metric="tachikoma_missions_started_total"} 0
 "#
     );
     assert_eq!(promtool_check_metrics(&text), (true, String::new()));

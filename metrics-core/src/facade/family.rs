@@ -7,7 +7,8 @@ use std::sync::{Arc, OnceLock, Weak};
 use indexmap::IndexMap;
 use parking_lot::{Mutex, RwLock};
 
-use crate::metric::{EncodeMetric, MetricEncoder};
+use crate::label;
+use crate::metric::{EncodeMetric, LabelValueRef, MetricEncoder};
 use crate::set::MetricDesc;
 use crate::OVERFLOW_VALUE;
 
@@ -38,7 +39,9 @@ pub(crate) struct Shape {
     pub(crate) bounds: &'static [f64],
     pub(crate) exponential: bool,
     pub(crate) max_series: usize,
-    pub(crate) max_label_value_len: usize,
+    /// `None`: the process-wide [`default_max_label_value_len`](crate::default_max_label_value_len)
+    /// when a series is created.
+    pub(crate) max_label_value_len: Option<usize>,
 }
 
 /// The label names of the overflow series, and its labels rendered.
@@ -90,12 +93,6 @@ pub(crate) enum Revived<V> {
     Gone,
 }
 
-/// Whether a label value is longer than `max` bytes, the bound of the registry's families on
-/// label values (a longer one makes no series: its record goes to the overflow series).
-pub(crate) fn label_value_too_long(value: &str, max: usize) -> bool {
-    value.len() > max
-}
-
 impl<V: Value> Family<V> {
     pub(crate) fn new(name: &'static str, meta: Meta, shape: Shape, now: Now) -> Arc<Self> {
         Arc::new_cyclic(|me| Family {
@@ -144,9 +141,14 @@ impl<V: Value> Family<V> {
                 (names, rendered)
             });
         }
+        // The bound of every open-ended family on label values, checked by the same function.
+        let max = self
+            .shape
+            .max_label_value_len
+            .unwrap_or_else(label::default_max_label_value_len);
         let too_long = labels
             .iter()
-            .any(|(_, v)| label_value_too_long(v, self.shape.max_label_value_len));
+            .any(|(_, v)| label::too_long(LabelValueRef::Str(v), max));
         // A value too long makes no series: no need to render it.
         let rendered = if too_long {
             None
@@ -352,8 +354,10 @@ impl<V: Value> EncodeMetric for Family<V> {
     }
 
     fn overflowed(&self) -> Option<u64> {
-        // Until the registry has a self-metric of its own for label values too long, those
-        // records count here too: both went to the overflow series.
-        Some(self.diverted.load(Ordering::Relaxed) + self.too_long.load(Ordering::Relaxed))
+        Some(self.diverted.load(Ordering::Relaxed))
+    }
+
+    fn label_values_too_long(&self) -> Option<u64> {
+        Some(self.too_long.load(Ordering::Relaxed))
     }
 }

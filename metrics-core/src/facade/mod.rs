@@ -73,8 +73,9 @@
 //! called after the first registration; a metric without one has the HELP `recorded through
 //! the metrics facade`. A base unit (`Unit::Seconds`: `seconds`, `Unit::Bytes`: `bytes`) is the
 //! OpenMetrics `# UNIT` when the name ends with it, as `#[metric(unit = "...")]` requires;
-//! other units (`Unit::Milliseconds`, `Unit::Kibibytes`, ...) give no unit, and values are
-//! never rescaled.
+//! other units (`Unit::Milliseconds`, `Unit::Kibibytes`, ...) give none, and values are never
+//! rescaled. Otherwise a name that ends with a base unit (`_seconds`, `_bytes`, `_ratio`, ...)
+//! has that unit, as a derived field has.
 //!
 //! # Series and families
 //!
@@ -82,11 +83,13 @@
 //! (label names sorted). Like an open-ended [`Family`](crate::Family), a family holds at most
 //! [`max_series`](FacadeBuilder::max_series) series (default [`DEFAULT_MAX_SERIES`]): past the
 //! cap, a registration with new label values gets the overflow series, whose labels are those
-//! of the family's first labeled registration, each valued `overflow`. A label value longer
-//! than [`max_label_value_len`](FacadeBuilder::max_label_value_len) bytes (default
-//! [`DEFAULT_MAX_LABEL_VALUE_LEN`]) makes no series either: it gets the overflow series. Both
-//! count in `metrics_series_overflow_total{metric="..."}` (once per registration), exported
-//! for every facade family. The recorder holds at most
+//! of the family's first labeled registration, each valued `overflow`, and counts in
+//! `metrics_series_overflow_total{metric="..."}`. A label value longer than
+//! [`max_label_value_len`](FacadeBuilder::max_label_value_len) bytes (default: the process-wide
+//! [`default_max_label_value_len`](crate::default_max_label_value_len), 1,024 unless
+//! changed) makes no series either: it gets the overflow series, and counts in
+//! `metrics_label_value_too_long_total{metric="..."}`. Both self-metrics count registrations,
+//! and have a series for every facade family. The recorder holds at most
 //! [`max_families`](FacadeBuilder::max_families) families (default
 //! [`DEFAULT_MAX_FAMILIES`]); families stay once created, even when all their series expire.
 //!
@@ -158,9 +161,6 @@ use series::{CounterValue, GaugeValue, Handle, HistogramValue};
 /// The families a recorder holds when [`FacadeBuilder::max_families`] does not say.
 pub const DEFAULT_MAX_FAMILIES: usize = 1_000;
 
-/// The longest label value, in bytes, when [`FacadeBuilder::max_label_value_len`] does not say.
-pub const DEFAULT_MAX_LABEL_VALUE_LEN: usize = 1_024;
-
 /// Installs a recorder with the default settings as the global `metrics` recorder, exporting
 /// into [`Registry::global`]. The same as `FacadeBuilder::new().install()`.
 ///
@@ -177,7 +177,7 @@ pub struct FacadeBuilder<'r> {
     registry: Option<&'r Registry>,
     max_series: usize,
     max_families: usize,
-    max_label_value_len: usize,
+    max_label_value_len: Option<usize>,
     buckets: Vec<(String, Vec<f64>)>,
     exponential: Vec<String>,
     idle_timeout: Option<Duration>,
@@ -190,7 +190,7 @@ impl Default for FacadeBuilder<'_> {
             registry: None,
             max_series: DEFAULT_MAX_SERIES,
             max_families: DEFAULT_MAX_FAMILIES,
-            max_label_value_len: DEFAULT_MAX_LABEL_VALUE_LEN,
+            max_label_value_len: None,
             buckets: Vec::new(),
             exponential: Vec::new(),
             idle_timeout: None,
@@ -240,10 +240,11 @@ impl<'r> FacadeBuilder<'r> {
         self
     }
 
-    /// The longest label value, in bytes, that makes a series (default
-    /// [`DEFAULT_MAX_LABEL_VALUE_LEN`]); a longer one gets the overflow series.
+    /// The longest label value, in bytes, that makes a series (default: the process-wide
+    /// [`default_max_label_value_len`](crate::default_max_label_value_len), as for open-ended
+    /// families); a longer one gets the overflow series.
     pub fn max_label_value_len(mut self, max_label_value_len: usize) -> Self {
-        self.max_label_value_len = max_label_value_len;
+        self.max_label_value_len = Some(max_label_value_len);
         self
     }
 

@@ -61,19 +61,22 @@ fn fixed(raw: &str, check: impl Fn(&str) -> Result<(), RuleError>) -> Option<Str
 }
 
 /// The unit a metric has in the exposition (`# UNIT`): the base unit of its `describe_*`
-/// unit when its name ends with it, as `#[metric(unit = "...")]` requires.
+/// unit when its name ends with it, as `#[metric(unit = "...")]` requires; else the unit its
+/// name ends with, as the derive infers it ([`rules::inferred_unit`]).
 pub(crate) fn unit(
     name: &str,
     kind: MetricKind,
     unit: Option<metrics::Unit>,
 ) -> Option<&'static str> {
-    let unit = match unit? {
-        metrics::Unit::Seconds => "seconds",
-        metrics::Unit::Bytes => "bytes",
+    let described = match unit {
+        Some(metrics::Unit::Seconds) => Some("seconds"),
+        Some(metrics::Unit::Bytes) => Some("bytes"),
         // Not base units (milliseconds, kibibytes, ...), or no unit Prometheus names.
-        _ => return None,
+        _ => None,
     };
-    rules::check_unit(name, unit, kind).is_ok().then_some(unit)
+    described
+        .filter(|unit| rules::check_unit(name, unit, kind).is_ok())
+        .or_else(|| rules::inferred_unit(name, kind))
 }
 
 /// A pattern of [`FacadeBuilder::buckets_for`](super::FacadeBuilder::buckets_for): `*` stands for
@@ -233,13 +236,16 @@ mod tests {
             unit("sent_bytes_total", MetricKind::Counter, Some(Unit::Bytes)),
             Some("bytes")
         );
-        assert_eq!(unit("wait", h, Some(Unit::Seconds)), None);
-        assert_eq!(unit("wait_seconds", h, Some(Unit::Milliseconds)), None);
+        // The name's own unit, as the derive infers it.
+        assert_eq!(unit("wait_seconds", h, None), Some("seconds"));
         assert_eq!(
-            unit("heap_bytes", MetricKind::Gauge, Some(Unit::Kibibytes)),
-            None
+            unit("wait_seconds", h, Some(Unit::Milliseconds)),
+            Some("seconds")
         );
-        assert_eq!(unit("wait_seconds", h, None), None);
+        assert_eq!(unit("hit_ratio", MetricKind::Gauge, None), Some("ratio"));
+        assert_eq!(unit("wait", h, Some(Unit::Seconds)), None);
+        assert_eq!(unit("heap", MetricKind::Gauge, Some(Unit::Kibibytes)), None);
+        assert_eq!(unit("wait", h, None), None);
     }
 
     #[test]

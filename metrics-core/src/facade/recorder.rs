@@ -23,7 +23,7 @@ use super::series::{CounterValue, GaugeValue, Handle, HistogramValue, Series};
 pub(crate) struct Config {
     pub(crate) max_series: usize,
     pub(crate) max_families: usize,
-    pub(crate) max_label_value_len: usize,
+    pub(crate) max_label_value_len: Option<usize>,
     pub(crate) buckets: Vec<(Pattern, &'static [f64])>,
     pub(crate) exponential: Vec<Pattern>,
     pub(crate) idle_timeout: Option<Duration>,
@@ -271,7 +271,7 @@ impl Inner {
             .map_or(
                 Meta {
                     help: DEFAULT_HELP,
-                    unit: None,
+                    unit: names::unit(name, V::KIND, None),
                 },
                 |d| d.meta,
             );

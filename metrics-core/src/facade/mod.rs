@@ -4,7 +4,7 @@
 //! protobuf, OTLP, the pushers).
 //!
 //! ```
-//! use metrics_core::facade::FacadeBuilder;
+//! use metrics_core::facade::{FacadeBuilder, Refusal};
 //! use metrics_core::Registry;
 //!
 //! let registry = Registry::new();
@@ -14,7 +14,9 @@
 //!     metrics::counter!("tachikoma_missions_started_total", "kind" => "recon").increment(1);
 //!     let name = format!("tachikoma_{}_seconds", "dive");
 //!     metrics::histogram!(name).record(0.042);
+//!     metrics::gauge!("queue_gauge").set(1.0); // a type word in the name: refused
 //! });
+//! assert_eq!(recorder.refused(Refusal::InvalidName), 1);
 //! // metrics_export::encode_text(&registry) now holds:
 //! //   # HELP tachikoma_dive_seconds recorded through the metrics facade
 //! //   # TYPE tachikoma_dive_seconds histogram
@@ -110,7 +112,8 @@
 //! which series were recorded since the previous read, so a series is removed by the first
 //! read at least the timeout after the read that last saw it recorded; a registry nobody
 //! reads removes nothing. A handle held across the expiry brings its series back (with its
-//! value) at its next record, in its place in the order.
+//! value) at its next record, in its place in the order; if the family has reached its cap
+//! meanwhile, that record goes to the overflow series instead.
 //!
 //! # Recording cost
 //!

@@ -30,7 +30,9 @@ pub const PROTOBUF_CONTENT_TYPE: &str =
 ///   bucket's threshold and count, and the positive buckets as spans and count deltas), and its
 ///   classic buckets beside them as above, for a scraper that reads only those (the text
 ///   formats show only the classic buckets);
-/// - the help text when there is one, and the unit when the metric declares one.
+/// - the help text when there is one, and the unit when the metric has one (`unit = "..."`, or
+///   read off its name, as for `# UNIT` in OpenMetrics) in the `unit` field (5) that
+///   `client_model` 0.6 added, which older readers (Prometheus 2.42) skip.
 ///
 /// A family without series (an open-ended family before its first record) is left out. Label
 /// values are written as they are, without the escaping of the text formats.

@@ -80,6 +80,7 @@ svc_request_seconds_bucket{instance="a",le="+Inf"} 5
 svc_request_seconds_sum{instance="a"} 5.605
 svc_request_seconds_count{instance="a"} 5
 # TYPE svc_route_seconds histogram
+# UNIT svc_route_seconds seconds
 # HELP svc_route_seconds Latency by route
 svc_route_seconds_bucket{instance="a",route="home",le="0.5"} 1
 svc_route_seconds_bucket{instance="a",route="home",le="+Inf"} 3
@@ -158,7 +159,7 @@ for family in text_string_to_metric_families(sys.stdin.read()):
     assert!(ok, "the reference parser rejected it:\n{output}");
     assert_eq!(
         output,
-        "svc_request_seconds histogram seconds 6\nsvc_route_seconds histogram - 8\n"
+        "svc_request_seconds histogram seconds 6\nsvc_route_seconds histogram seconds 8\n"
     );
 }
 

@@ -736,6 +736,10 @@ parser_step_duration_seconds_count{step="Parser::step",failed="false"} 2
 # TYPE metrics_series_overflow_total counter
 metrics_series_overflow_total{metric="parser_token_duration_seconds"} 0
 metrics_series_overflow_total{metric="parser_step_duration_seconds"} 0
+# HELP metrics_label_value_too_long_total Records diverted to an overflow series because a label value was longer than their family's max_label_value_len
+# TYPE metrics_label_value_too_long_total counter
+metrics_label_value_too_long_total{metric="parser_token_duration_seconds"} 0
+metrics_label_value_too_long_total{metric="parser_step_duration_seconds"} 0
 "#
     );
     // Not in the global family.

@@ -135,7 +135,7 @@ impl Otlp {
     /// | gauge | `Gauge`, `as_int` |
     /// | float gauge | `Gauge`, `as_double` |
     /// | histogram | `Histogram`, cumulative: `explicit_bounds`, per-bucket `bucket_counts` (the last is `+Inf`), `count`, `sum` |
-    /// | HELP, `unit` | `description`, `unit` (as declared, `seconds`: not translated to UCUM) |
+    /// | HELP, `unit` | `description`, `unit` (as declared or read off the name, `seconds`: not translated to UCUM) |
     /// | instance labels, then series labels | string `attributes` |
     ///
     /// # Errors

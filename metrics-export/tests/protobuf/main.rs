@@ -208,35 +208,42 @@ fn every_family_decodes_back_whole() {
             MetricType::Gauge,
             vec![gauge(&[instance], -9.223_372_036_854_776e18)],
         ),
-        family(
-            "app_load_ratio",
-            "Load average",
-            MetricType::Gauge,
-            vec![gauge(&[instance], f64::NEG_INFINITY)],
-        ),
-        family(
-            "app_wait_seconds",
-            "Wait",
-            MetricType::Histogram,
-            vec![histogram(
-                &[instance],
-                &[
-                    (0.005, 1),
-                    (0.01, 1),
-                    (0.025, 1),
-                    (0.05, 1),
-                    (0.1, 1),
-                    (0.25, 1),
-                    (0.5, 3),
-                    (1.0, 3),
-                    (2.5, 3),
-                    (5.0, 3),
-                    (10.0, 3),
-                ],
-                4,
-                42.603,
-            )],
-        ),
+        // The units of `app_load_ratio` and `app_wait_seconds` are read off their names.
+        MetricFamily {
+            unit: Some("ratio".to_owned()),
+            ..family(
+                "app_load_ratio",
+                "Load average",
+                MetricType::Gauge,
+                vec![gauge(&[instance], f64::NEG_INFINITY)],
+            )
+        },
+        MetricFamily {
+            unit: Some("seconds".to_owned()),
+            ..family(
+                "app_wait_seconds",
+                "Wait",
+                MetricType::Histogram,
+                vec![histogram(
+                    &[instance],
+                    &[
+                        (0.005, 1),
+                        (0.01, 1),
+                        (0.025, 1),
+                        (0.05, 1),
+                        (0.1, 1),
+                        (0.25, 1),
+                        (0.5, 3),
+                        (1.0, 3),
+                        (2.5, 3),
+                        (5.0, 3),
+                        (10.0, 3),
+                    ],
+                    4,
+                    42.603,
+                )],
+            )
+        },
         MetricFamily {
             unit: Some("seconds".to_owned()),
             ..family(
@@ -257,6 +264,15 @@ fn every_family_decodes_back_whole() {
             MetricType::Counter,
             vec![
                 counter(&[instance, ("metric", "app_requests_total")], 1.0),
+                counter(&[instance, ("metric", "app_idle_total")], 0.0),
+            ],
+        ),
+        family(
+            "metrics_label_value_too_long_total",
+            "Records diverted to an overflow series because a label value was longer than their family's max_label_value_len",
+            MetricType::Counter,
+            vec![
+                counter(&[instance, ("metric", "app_requests_total")], 0.0),
                 counter(&[instance, ("metric", "app_idle_total")], 0.0),
             ],
         ),
@@ -283,22 +299,24 @@ fn the_bytes_of_a_small_registry() {
     small.run_seconds.observe(0.25);
     small.run_seconds.observe(0.75);
     let mut want = Vec::new();
-    // A family: its length, then name (1), help (2), type (3), each series (4). A series:
-    // its labels (1), then its counter (3) or histogram (7). Fields in number order, as the
-    // Go client writes them.
+    // A family: its length, then name (1), help (2), type (3), each series (4), and its unit
+    // (5) if it has one. A series: its labels (1), then its counter (3) or histogram (7).
+    // Fields in number order, as the Go client writes them.
     let label = b"\x0a\x06\x0a\x01a\x12\x01b";
     want.extend_from_slice(b"\x29\x0a\x0ajobs_total\x12\x04Jobs\x18\x00\x22\x13");
     want.extend_from_slice(label);
     want.extend_from_slice(b"\x1a\x09\x09");
     want.extend_from_slice(&3.0f64.to_le_bytes());
     // A histogram: count (1), sum (2), the finite buckets (3), each its cumulative count (1)
-    // and upper bound (2).
-    want.extend_from_slice(b"\x38\x0a\x0brun_seconds\x12\x03Run\x18\x04\x22\x22");
+    // and upper bound (2). Its family is 65 bytes: 56 up to the end of its series, then 9 of
+    // the unit read off its name (`seconds`).
+    want.extend_from_slice(b"\x41\x0a\x0brun_seconds\x12\x03Run\x18\x04\x22\x22");
     want.extend_from_slice(label);
     want.extend_from_slice(b"\x3a\x18\x08\x02\x11");
     want.extend_from_slice(&1.0f64.to_le_bytes());
     want.extend_from_slice(b"\x1a\x0b\x08\x01\x11");
     want.extend_from_slice(&0.5f64.to_le_bytes());
+    want.extend_from_slice(b"\x2a\x07seconds");
     assert_eq!(encode_protobuf(&registry), want);
     let format = metrics_export::ExpositionFormat::Protobuf;
     assert_eq!(format.encode(&registry), want);
@@ -349,7 +367,19 @@ fn appends_and_handles_long_families() {
             gauge(&[("shard", &shard_text)], f64::from(shard) - 7.0)
         );
     }
-    assert_eq!(families.len(), 2, "and the overflow self-metric");
+    // And the self-metrics of an open-ended family.
+    let names: Vec<&str> = families
+        .iter()
+        .map(|f| f.name.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "items",
+            "metrics_series_overflow_total",
+            "metrics_label_value_too_long_total"
+        ]
+    );
 }
 
 /// An exponential histogram series of fixed content, as any source of such data can hand it
@@ -561,37 +591,41 @@ fn the_exponential_histogram_of_a_derived_set() {
         api.request_duration_seconds.observe(v);
     }
     // At schema 8, 1 to 3 would span 407 buckets, at 7 204: over the 160 allowed. At schema 6,
-    // 1 is bucket 0 (its upper bound), 2 bucket 64, 3 bucket ⌈64 × log2 3⌉ = 102.
-    let want = family(
-        "request_duration_seconds",
-        "Request duration",
-        MetricType::Histogram,
-        vec![Metric {
-            histogram: Some(HistogramValue {
-                sample_count: Some(3),
-                sample_sum: Some(6.0),
-                bucket: vec![
-                    Bucket {
-                        cumulative_count: Some(1),
-                        upper_bound: Some(1.0),
-                        ..Default::default()
-                    },
-                    Bucket {
-                        cumulative_count: Some(2),
-                        upper_bound: Some(2.5),
-                        ..Default::default()
-                    },
-                ],
-                schema: Some(6),
-                zero_threshold: Some(2f64.powi(-128)),
-                zero_count: Some(0),
-                positive_span: vec![span(0, 1), span(63, 1), span(37, 1)],
-                positive_delta: vec![1, 0, 0],
+    // 1 is bucket 0 (its upper bound), 2 bucket 64, 3 bucket ⌈64 × log2 3⌉ = 102. The unit is
+    // read off the name.
+    let want = MetricFamily {
+        unit: Some("seconds".to_owned()),
+        ..family(
+            "request_duration_seconds",
+            "Request duration",
+            MetricType::Histogram,
+            vec![Metric {
+                histogram: Some(HistogramValue {
+                    sample_count: Some(3),
+                    sample_sum: Some(6.0),
+                    bucket: vec![
+                        Bucket {
+                            cumulative_count: Some(1),
+                            upper_bound: Some(1.0),
+                            ..Default::default()
+                        },
+                        Bucket {
+                            cumulative_count: Some(2),
+                            upper_bound: Some(2.5),
+                            ..Default::default()
+                        },
+                    ],
+                    schema: Some(6),
+                    zero_threshold: Some(2f64.powi(-128)),
+                    zero_count: Some(0),
+                    positive_span: vec![span(0, 1), span(63, 1), span(37, 1)],
+                    positive_delta: vec![1, 0, 0],
+                    ..Default::default()
+                }),
                 ..Default::default()
-            }),
-            ..Default::default()
-        }],
-    );
+            }],
+        )
+    };
     assert_eq!(decode(&encode_protobuf(&registry)), [want]);
 }
 
@@ -699,9 +733,10 @@ fn googles_protobuf_runtime_reads_the_same() {
     assert_eq!(
         output,
         r#"name: "requests_total" help: "Requests by route" type: COUNTER metric { label { name: "route" value: "/ü \"x\"" } label { name: "status" value: "404" } counter { value: 2.0 } }
-name: "load_ratio" help: "Load" type: GAUGE metric { gauge { value: 0.25 } }
+name: "load_ratio" help: "Load" type: GAUGE metric { gauge { value: 0.25 } } unit: "ratio"
 name: "latency_seconds" help: "Latency" type: HISTOGRAM metric { histogram { sample_count: 2 sample_sum: 5.05 bucket { cumulative_count: 1 upper_bound: 0.1 } bucket { cumulative_count: 1 upper_bound: 1.0 } } } unit: "seconds"
 name: "metrics_series_overflow_total" help: "Records diverted to an overflow series because their family had reached its series cap" type: COUNTER metric { label { name: "metric" value: "requests_total" } counter { value: 0.0 } }
+name: "metrics_label_value_too_long_total" help: "Records diverted to an overflow series because a label value was longer than their family\'s max_label_value_len" type: COUNTER metric { label { name: "metric" value: "requests_total" } counter { value: 0.0 } }
 name: "request_duration_seconds" help: "Request duration" type: HISTOGRAM metric { label { name: "case" value: "dual" } histogram { sample_count: 10 sample_sum: 12.5 bucket { cumulative_count: 2 upper_bound: 0.5 } bucket { cumulative_count: 6 upper_bound: 1.0 } schema: 3 zero_threshold: 2.938735877055719e-39 zero_count: 1 positive_span { offset: -2 length: 4 } positive_span { offset: 3 length: 1 } positive_delta: 3 positive_delta: -3 positive_delta: 0 positive_delta: 1 positive_delta: 4 } } metric { label { name: "case" value: "native only, coarse" } histogram { sample_count: 9223372036854775807 sample_sum: 12.5 schema: -4 zero_threshold: 0.0 zero_count: 0 positive_span { offset: 70000 length: 1 } positive_delta: 9223372036854775807 } } metric { label { name: "case" value: "only zeros" } histogram { sample_count: 4 sample_sum: 12.5 schema: 8 zero_threshold: 0.001 zero_count: 4 } } metric { label { name: "case" value: "empty" } histogram { sample_count: 0 sample_sum: 12.5 schema: 3 zero_threshold: 2.938735877055719e-39 zero_count: 0 } } metric { label { name: "case" value: "empty, no zero bucket" } histogram { sample_count: 0 sample_sum: 12.5 schema: 0 zero_threshold: 0.0 zero_count: 0 positive_span { offset: 0 length: 0 } } } unit: "seconds"
 "#
     );
@@ -820,12 +855,15 @@ fn the_axum_route_answers_protobuf_too() {
                 MetricType::Counter,
                 vec![counter(&[], 0.0)]
             ),
-            family(
-                "run_seconds",
-                "Run",
-                MetricType::Histogram,
-                vec![histogram(&[], &[(0.5, 1)], 1, 0.5)]
-            ),
+            MetricFamily {
+                unit: Some("seconds".to_owned()),
+                ..family(
+                    "run_seconds",
+                    "Run",
+                    MetricType::Histogram,
+                    vec![histogram(&[], &[(0.5, 1)], 1, 0.5)]
+                )
+            },
         ]
     );
 }
